@@ -1,0 +1,1072 @@
+//! The incremental `text/event-stream` parser.
+//!
+//! # Design
+//!
+//! The parser is a resumable state machine over lines. At a line start it
+//! looks for the first of `:`, CR or LF with `memchr3`, then for the line end
+//! with `memchr2`; no byte is looked at again on a later call, because a line
+//! cut by the end of the input leaves a small state behind ([`Line`]): the
+//! field-name bytes seen so far (at most five matter), or the field whose
+//! value is being copied, or "skip to the end of this line".
+//!
+//! Values of an event that lies wholly in one input slice are borrowed from
+//! it (zero copy). Everything else is assembled in the caller's buffer, split
+//! into fixed regions: event data, event type, and three id slots (the
+//! stream's last event id, the id set by the current block, and a scratch
+//! slot for an `id` line still arriving, which may yet turn out to contain
+//! NUL and have to be ignored).
+//!
+//! UTF-8 is decoded per value when the value is complete: line structure is
+//! pure ASCII, and an ASCII byte always ends an invalid sequence, so decoding
+//! values separately gives exactly the text that decoding the whole stream
+//! first would give. Valid text is never rewritten; invalid text is repaired
+//! in place with U+FFFD (maximal subparts, as browsers do).
+
+use core::str;
+
+use memchr::{memchr, memchr2, memchr3};
+
+use crate::error::{CapacityError, ParseError};
+use crate::utf8;
+
+/// Default maximum length of an `id` value, in bytes.
+pub const DEFAULT_MAX_ID_LEN: usize = 128;
+/// Default maximum length of an `event` value, in bytes.
+pub const DEFAULT_MAX_EVENT_TYPE_LEN: usize = 64;
+
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+/// `bom` value once the stream start has been handled.
+const BOM_DONE: u8 = 3;
+/// Longest field name the parser acts on (`retry`, `event`).
+const MAX_NAME: usize = 5;
+
+/// Size limits for the parts of an event that are not `data`.
+///
+/// The caller's buffer holds three id slots and one event-type region; the
+/// rest of it is the data capacity. Build with the `with_*` methods:
+///
+/// ```
+/// use sse_core::{Limits, Parser};
+/// let limits = Limits::DEFAULT.with_max_id_len(40).with_max_event_type_len(32);
+/// let parser = Parser::with_limits([0u8; 1024], limits).unwrap();
+/// assert_eq!(parser.max_data_len(), 1024 - 3 * 40 - 32);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// Longest accepted `id` value in bytes (after UTF-8 decoding).
+    pub max_id_len: usize,
+    /// Longest accepted `event` value in bytes (after UTF-8 decoding).
+    pub max_event_type_len: usize,
+}
+
+impl Limits {
+    /// [`DEFAULT_MAX_ID_LEN`] and [`DEFAULT_MAX_EVENT_TYPE_LEN`].
+    pub const DEFAULT: Self = Self {
+        max_id_len: DEFAULT_MAX_ID_LEN,
+        max_event_type_len: DEFAULT_MAX_EVENT_TYPE_LEN,
+    };
+
+    /// Sets the longest accepted `id` value.
+    #[must_use]
+    pub const fn with_max_id_len(mut self, bytes: usize) -> Self {
+        self.max_id_len = bytes;
+        self
+    }
+
+    /// Sets the longest accepted `event` value.
+    #[must_use]
+    pub const fn with_max_event_type_len(mut self, bytes: usize) -> Self {
+        self.max_event_type_len = bytes;
+        self
+    }
+
+    /// Buffer bytes these limits reserve before any data fits.
+    pub const fn reserved_bytes(&self) -> usize {
+        self.max_id_len
+            .saturating_mul(3)
+            .saturating_add(self.max_event_type_len)
+    }
+
+    /// The defaults, shrunk so that at least 25/32 of a buffer of `len`
+    /// bytes is left for data. This is what [`Parser::new`] uses.
+    pub const fn scaled_for(len: usize) -> Self {
+        let id = if len / 16 < DEFAULT_MAX_ID_LEN {
+            len / 16
+        } else {
+            DEFAULT_MAX_ID_LEN
+        };
+        let ty = if len / 32 < DEFAULT_MAX_EVENT_TYPE_LEN {
+            len / 32
+        } else {
+            DEFAULT_MAX_EVENT_TYPE_LEN
+        };
+        Self {
+            max_id_len: id,
+            max_event_type_len: ty,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A dispatched event. Its strings borrow the input slice (when the event
+/// was contiguous in it) or the parser's buffer, so it must be dropped before
+/// the parser is called again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Event<'a> {
+    /// The event type: the `event` field, or `"message"` when it was absent
+    /// or empty.
+    pub event_type: &'a str,
+    /// The `data` lines joined with LF.
+    pub data: &'a str,
+    /// The stream's last event ID once this event was dispatched (set by
+    /// this event's `id` field, or carried over from an earlier event).
+    pub id: &'a str,
+    /// The reconnection time a `retry` field in this event's block set, if
+    /// any. (It is also applied at once: see [`Parser::retry`].)
+    pub retry: Option<u64>,
+}
+
+/// What [`Parser::feed`] found.
+#[derive(Debug)]
+pub enum Status<'a> {
+    /// An event was dispatched.
+    Event(Event<'a>),
+    /// An event exceeded a limit and is being skipped up to the next blank
+    /// line.
+    Error(ParseError),
+    /// All input was consumed without completing an event; feed more.
+    NeedMore,
+}
+
+/// The result of one [`Parser::feed`] call.
+#[derive(Debug)]
+pub struct Feed<'a> {
+    /// Bytes of the input consumed. Pass the rest back in on the next call.
+    pub consumed: usize,
+    /// Why the call returned.
+    pub status: Status<'a>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Data,
+    Event,
+    Id,
+    Retry,
+    Ignored,
+}
+
+impl Field {
+    #[inline]
+    fn from_name(name: &[u8]) -> Self {
+        match name {
+            b"data" => Self::Data,
+            b"event" => Self::Event,
+            b"id" => Self::Id,
+            b"retry" => Self::Retry,
+            _ => Self::Ignored,
+        }
+    }
+}
+
+/// A value being received across calls.
+#[derive(Clone, Copy, Debug)]
+enum Partial {
+    /// Appending to the data region.
+    Data,
+    /// Appending to the event-type region.
+    Event,
+    /// Appending to id slot `slot`; `too_long` once past the limit (kept
+    /// reading: a NUL later in the line makes the field ignored instead).
+    Id {
+        slot: u8,
+        len: usize,
+        nul: bool,
+        too_long: bool,
+    },
+    /// Accumulating digits; `None` once a non-digit or overflow was seen.
+    Retry { value: Option<u64>, digits: bool },
+}
+
+/// Where the current line stands when an input slice ends.
+#[derive(Clone, Copy, Debug)]
+enum Line {
+    /// Nothing of the current line seen.
+    Start,
+    /// A field name of `len` bytes so far, no colon yet.
+    Name { len: u8, bytes: [u8; MAX_NAME] },
+    /// Inside a value; `at_start` while the optional leading space may
+    /// still come.
+    Value { partial: Partial, at_start: bool },
+    /// Comment, unknown field, or the rest of a skipped event.
+    Skip,
+}
+
+/// Values of the current event that are borrowed from this call's input
+/// (byte ranges), valid only until the call returns.
+#[derive(Clone, Copy, Default)]
+struct Borrowed {
+    data: Option<(usize, usize)>,
+    event: Option<(usize, usize)>,
+}
+
+/// Where a dispatched value lives.
+enum Text<'i> {
+    Input(&'i str),
+    Stored(usize, usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct IdRef {
+    slot: u8,
+    len: usize,
+}
+
+enum Step {
+    NeedMore,
+    Dispatch,
+    Error(ParseError),
+}
+
+/// Incremental, zero-allocation `text/event-stream` parser.
+///
+/// `B` is the caller's storage (`[u8; N]`, `&mut [u8]`, `Vec<u8>`, ...): the
+/// parser never allocates and never grows. Feed it slices of any size;
+/// events wholly inside one slice are returned without copying.
+///
+/// ```
+/// use sse_core::Parser;
+///
+/// let mut parser = Parser::new([0u8; 1024]);
+/// let mut seen = 0;
+/// for chunk in [&b"event: greet\nid: 7\nda"[..], b"ta: hello\n\ndata: wor", b"ld\n\n"] {
+///     let mut rest = chunk;
+///     while let Some(item) = parser.next(&mut rest) {
+///         let event = item.expect("within limits");
+///         match seen {
+///             0 => assert_eq!((event.event_type, event.data, event.id), ("greet", "hello", "7")),
+///             _ => assert_eq!((event.event_type, event.data, event.id), ("message", "world", "7")),
+///         }
+///         seen += 1;
+///     }
+/// }
+/// parser.finish();
+/// assert_eq!(seen, 2);
+/// assert_eq!(parser.last_event_id(), "7");
+/// ```
+pub struct Parser<B> {
+    buf: B,
+    data_cap: usize,
+    type_at: usize,
+    type_cap: usize,
+    id_at: usize,
+    id_cap: usize,
+
+    // Stream state.
+    bom: u8,
+    after_cr: bool,
+    line: Line,
+    retry: Option<u64>,
+    last_id: IdRef,
+
+    // Current block.
+    pending_id: Option<IdRef>,
+    has_data: bool,
+    data_len: usize,
+    type_len: Option<usize>,
+    block_retry: Option<u64>,
+    skipping: bool,
+}
+
+impl<const N: usize> Default for Parser<[u8; N]> {
+    /// A parser owning an `N`-byte array, with [`Limits::scaled_for`]`(N)`.
+    fn default() -> Self {
+        Self::new([0; N])
+    }
+}
+
+impl<B> core::fmt::Debug for Parser<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Parser")
+            .field("max_data_len", &self.data_cap)
+            .field("line", &self.line)
+            .field("retry", &self.retry)
+            .field("skipping", &self.skipping)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
+    /// A parser using `buffer` with default limits, scaled down for small
+    /// buffers (see [`Limits::scaled_for`]).
+    pub fn new(buffer: B) -> Self {
+        let limits = Limits::scaled_for(buffer.as_ref().len());
+        Self::build(buffer, limits)
+    }
+
+    /// A parser using `buffer` with explicit limits.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] if the buffer cannot hold the three id slots, the
+    /// event type region and at least one byte of data.
+    pub fn with_limits(buffer: B, limits: Limits) -> Result<Self, CapacityError> {
+        let available = buffer.as_ref().len();
+        let required = limits.reserved_bytes().saturating_add(1);
+        if required > available {
+            return Err(CapacityError {
+                required,
+                available,
+            });
+        }
+        Ok(Self::build(buffer, limits))
+    }
+
+    fn build(buf: B, limits: Limits) -> Self {
+        let len = buf.as_ref().len();
+        let data_cap = len - limits.reserved_bytes();
+        Self {
+            buf,
+            data_cap,
+            type_at: data_cap,
+            type_cap: limits.max_event_type_len,
+            id_at: data_cap + limits.max_event_type_len,
+            id_cap: limits.max_id_len,
+            bom: 0,
+            after_cr: false,
+            line: Line::Start,
+            retry: None,
+            last_id: IdRef { slot: 0, len: 0 },
+            pending_id: None,
+            has_data: false,
+            data_len: 0,
+            type_len: None,
+            block_retry: None,
+            skipping: false,
+        }
+    }
+
+    /// The largest `data` an event may have, in bytes.
+    pub fn max_data_len(&self) -> usize {
+        self.data_cap
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_id_len: self.id_cap,
+            max_event_type_len: self.type_cap,
+        }
+    }
+
+    /// The reconnection time in milliseconds set by the last valid `retry`
+    /// field, if any. Applied as soon as the field's line ends, even if its
+    /// event is never dispatched.
+    pub fn retry(&self) -> Option<u64> {
+        self.retry
+    }
+
+    /// The stream's last event ID: what a reconnecting client sends as
+    /// `Last-Event-ID`. An id only counts once its event's blank line was
+    /// seen.
+    pub fn last_event_id(&self) -> &str {
+        let at = self.id_at + usize::from(self.last_id.slot) * self.id_cap;
+        // Slots only ever hold text that was validated or repaired.
+        str::from_utf8(&self.buf.as_ref()[at..at + self.last_id.len]).unwrap_or_default()
+    }
+
+    /// Seeds the last event ID, e.g. into a fresh parser when a client
+    /// reconnects with a new parser.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError::IdTooLong`] past the id limit, [`ParseError::InvalidId`]
+    /// if `id` contains NUL, CR or LF.
+    pub fn set_last_event_id(&mut self, id: &str) -> Result<(), ParseError> {
+        let bytes = id.as_bytes();
+        if bytes.len() > self.id_cap {
+            return Err(ParseError::IdTooLong { limit: self.id_cap });
+        }
+        if memchr::memchr3(0, b'\r', b'\n', bytes).is_some() {
+            return Err(ParseError::InvalidId);
+        }
+        let slot = self.free_id_slot();
+        let at = self.id_at + usize::from(slot) * self.id_cap;
+        self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
+        self.last_id = IdRef {
+            slot,
+            len: bytes.len(),
+        };
+        self.pending_id = None;
+        Ok(())
+    }
+
+    /// Ends the stream: an unterminated event is discarded (its `id` does
+    /// not apply) and the parser is ready for a new stream, for instance
+    /// after a reconnect. The last event ID and reconnection time are kept.
+    ///
+    /// Returns `true` if a partial event or line was discarded.
+    pub fn finish(&mut self) -> bool {
+        let discarded = !matches!(self.line, Line::Start)
+            || self.has_data
+            || self.type_len.is_some()
+            || self.pending_id.is_some()
+            || (self.bom != 0 && self.bom != BOM_DONE);
+        self.reset_block();
+        self.line = Line::Start;
+        self.skipping = false;
+        self.after_cr = false;
+        self.bom = 0;
+        discarded
+    }
+
+    /// Forgets everything, including the last event ID and reconnection
+    /// time: the parser is as new.
+    pub fn reset(&mut self) {
+        self.finish();
+        self.retry = None;
+        self.last_id = IdRef { slot: 0, len: 0 };
+    }
+
+    /// Parses from the start of `input` until an event is dispatched, an
+    /// event is rejected, or the input is used up.
+    ///
+    /// Call again with `&input[feed.consumed..]` after an event or error.
+    /// Work is linear in the input however it is split: no byte is scanned
+    /// again on a later call.
+    pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
+        let mut borrowed = Borrowed::default();
+        let (consumed, step) = self.run(input, &mut borrowed);
+        let status = match step {
+            Step::NeedMore => {
+                self.spill(input, borrowed);
+                Status::NeedMore
+            }
+            Step::Error(e) => Status::Error(e),
+            Step::Dispatch => match self.dispatch(input, borrowed) {
+                Ok((data, event_type, retry)) => Status::Event(self.event(data, event_type, retry)),
+                Err(e) => Status::Error(e),
+            },
+        };
+        Feed { consumed, status }
+    }
+
+    /// Returns the next event (or limit error) from `input`, advancing it
+    /// past what was consumed; `None` once `input` is used up.
+    ///
+    /// ```
+    /// # use sse_core::Parser;
+    /// let mut parser = Parser::new([0u8; 256]);
+    /// let mut rest: &[u8] = b"data: a\n\ndata: b\n\ndata: c";
+    /// let mut data = Vec::new();
+    /// while let Some(event) = parser.next(&mut rest) {
+    ///     data.push(event.unwrap().data.to_owned());
+    /// }
+    /// assert_eq!(data, ["a", "b"]);
+    /// assert!(rest.is_empty()); // "data: c" is kept inside the parser
+    /// ```
+    #[allow(clippy::should_implement_trait)] // a lending call, not an Iterator
+    pub fn next<'p, 'i: 'p>(
+        &'p mut self,
+        input: &mut &'i [u8],
+    ) -> Option<Result<Event<'p>, ParseError>> {
+        let whole: &'i [u8] = input;
+        let feed = self.feed(whole);
+        *input = &whole[feed.consumed..];
+        match feed.status {
+            Status::Event(event) => Some(Ok(event)),
+            Status::Error(e) => Some(Err(e)),
+            Status::NeedMore => None,
+        }
+    }
+
+    // ----- the state machine -------------------------------------------
+
+    fn run(&mut self, input: &[u8], borrowed: &mut Borrowed) -> (usize, Step) {
+        let len = input.len();
+        let mut pos = 0;
+        if self.bom != BOM_DONE {
+            while pos < len {
+                if input[pos] == BOM[usize::from(self.bom)] {
+                    pos += 1;
+                    self.bom += 1;
+                    if self.bom == BOM_DONE {
+                        break;
+                    }
+                } else {
+                    // Not a BOM: the bytes matched so far start the first line.
+                    let matched = usize::from(self.bom);
+                    if matched > 0 {
+                        let mut bytes = [0; MAX_NAME];
+                        bytes[..matched].copy_from_slice(&BOM[..matched]);
+                        self.line = Line::Name {
+                            len: self.bom,
+                            bytes,
+                        };
+                    }
+                    self.bom = BOM_DONE;
+                    break;
+                }
+            }
+            if self.bom != BOM_DONE {
+                return (pos, Step::NeedMore);
+            }
+        }
+        if self.after_cr && pos < len {
+            self.after_cr = false;
+            if input[pos] == b'\n' {
+                pos += 1;
+            }
+        }
+        while pos < len {
+            let result = match self.line {
+                Line::Start => self.line_start(input, pos, borrowed),
+                Line::Name { len, bytes } => {
+                    self.resume_name(input, pos, &bytes[..usize::from(len)], borrowed)
+                }
+                Line::Value { partial, at_start } => {
+                    self.resume_value(input, pos, partial, at_start)
+                }
+                Line::Skip => Ok(self.skip_line(input, pos)),
+            };
+            match result {
+                Ok(Advance::To(next)) => pos = next,
+                Ok(Advance::Dispatch(next)) => return (next, Step::Dispatch),
+                Err((next, e)) => {
+                    self.abort_block(borrowed);
+                    return (next, Step::Error(e));
+                }
+            }
+        }
+        (pos, Step::NeedMore)
+    }
+
+    /// Consumes the line terminator at `at`; returns the position after it.
+    #[inline]
+    fn end_line(&mut self, input: &[u8], at: usize) -> usize {
+        self.line = Line::Start;
+        if input[at] == b'\r' {
+            match input.get(at + 1) {
+                Some(b'\n') => return at + 2,
+                Some(_) => {}
+                None => self.after_cr = true,
+            }
+        }
+        at + 1
+    }
+
+    fn line_start(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
+        let first = input[pos];
+        if first == b'\n' || first == b'\r' {
+            let next = self.end_line(input, pos);
+            if self.skipping {
+                self.skipping = false;
+                return Ok(Advance::To(next));
+            }
+            if self.has_data {
+                return Ok(Advance::Dispatch(next));
+            }
+            // A block without data dispatches nothing, but its id counts.
+            self.commit_id();
+            self.type_len = None;
+            borrowed.event = None;
+            self.block_retry = None;
+            return Ok(Advance::To(next));
+        }
+        if first == b':' || self.skipping {
+            self.line = Line::Skip;
+            return Ok(self.skip_line(input, pos + 1));
+        }
+        let rest = &input[pos..];
+        match memchr3(b':', b'\r', b'\n', rest) {
+            Some(i) => {
+                let field = Field::from_name(&rest[..i]);
+                self.after_name(input, pos + i, field, borrowed)
+            }
+            None => {
+                self.line = if rest.len() <= MAX_NAME {
+                    let mut bytes = [0; MAX_NAME];
+                    bytes[..rest.len()].copy_from_slice(rest);
+                    Line::Name {
+                        len: rest.len() as u8,
+                        bytes,
+                    }
+                } else {
+                    Line::Skip
+                };
+                Ok(Advance::To(input.len()))
+            }
+        }
+    }
+
+    fn resume_name(
+        &mut self,
+        input: &[u8],
+        pos: usize,
+        seen: &[u8],
+        borrowed: &mut Borrowed,
+    ) -> Stepped {
+        let rest = &input[pos..];
+        let found = memchr3(b':', b'\r', b'\n', rest);
+        let name_end = found.unwrap_or(rest.len());
+        let total = seen.len() + name_end;
+        let mut bytes = [0; MAX_NAME];
+        if total <= MAX_NAME {
+            bytes[..seen.len()].copy_from_slice(seen);
+            bytes[seen.len()..total].copy_from_slice(&rest[..name_end]);
+        }
+        match found {
+            None => {
+                self.line = if total <= MAX_NAME {
+                    Line::Name {
+                        len: total as u8,
+                        bytes,
+                    }
+                } else {
+                    Line::Skip
+                };
+                Ok(Advance::To(input.len()))
+            }
+            Some(i) => {
+                let field = if total <= MAX_NAME {
+                    Field::from_name(&bytes[..total])
+                } else {
+                    Field::Ignored
+                };
+                self.after_name(input, pos + i, field, borrowed)
+            }
+        }
+    }
+
+    /// `input[at]` is the colon or line end that closed the field name.
+    fn after_name(
+        &mut self,
+        input: &[u8],
+        at: usize,
+        field: Field,
+        borrowed: &mut Borrowed,
+    ) -> Stepped {
+        if input[at] != b':' {
+            // No colon: the whole line is the field name, the value is "".
+            let next = self.end_line(input, at);
+            self.complete_value(field, input, at, at, borrowed)
+                .map_err(|e| (next, e))?;
+            return Ok(Advance::To(next));
+        }
+        if field == Field::Ignored {
+            self.line = Line::Skip;
+            return Ok(self.skip_line(input, at + 1));
+        }
+        let mut start = at + 1;
+        if start == input.len() {
+            // Skip the line if setting up the value fails.
+            self.line = Line::Skip;
+            let partial = self
+                .begin_value(field, input, borrowed)
+                .map_err(|e| (start, e))?;
+            self.line = Line::Value {
+                partial,
+                at_start: true,
+            };
+            return Ok(Advance::To(start));
+        }
+        if input[start] == b' ' {
+            start += 1;
+        }
+        match memchr2(b'\r', b'\n', &input[start..]) {
+            Some(i) => {
+                let end = start + i;
+                let next = self.end_line(input, end);
+                self.complete_value(field, input, start, end, borrowed)
+                    .map_err(|e| (next, e))?;
+                Ok(Advance::To(next))
+            }
+            None => {
+                self.line = Line::Skip;
+                let mut partial = self
+                    .begin_value(field, input, borrowed)
+                    .map_err(|e| (start, e))?;
+                self.append_value(&mut partial, &input[start..])
+                    .map_err(|e| (input.len(), e))?;
+                self.line = Line::Value {
+                    partial,
+                    at_start: false,
+                };
+                Ok(Advance::To(input.len()))
+            }
+        }
+    }
+
+    fn resume_value(
+        &mut self,
+        input: &[u8],
+        mut pos: usize,
+        mut partial: Partial,
+        at_start: bool,
+    ) -> Stepped {
+        if at_start && input[pos] == b' ' {
+            pos += 1;
+        }
+        let rest = &input[pos..];
+        match memchr2(b'\r', b'\n', rest) {
+            Some(i) => {
+                let next = self.end_line(input, pos + i);
+                self.append_value(&mut partial, &rest[..i])
+                    .map_err(|e| (next, e))?;
+                self.end_value(partial).map_err(|e| (next, e))?;
+                Ok(Advance::To(next))
+            }
+            None => {
+                self.append_value(&mut partial, rest)
+                    .map_err(|e| (input.len(), e))?;
+                self.line = Line::Value {
+                    partial,
+                    at_start: false,
+                };
+                Ok(Advance::To(input.len()))
+            }
+        }
+    }
+
+    fn skip_line(&mut self, input: &[u8], pos: usize) -> Advance {
+        match memchr2(b'\r', b'\n', &input[pos..]) {
+            Some(i) => Advance::To(self.end_line(input, pos + i)),
+            None => {
+                self.line = Line::Skip;
+                Advance::To(input.len())
+            }
+        }
+    }
+
+    // ----- field values -------------------------------------------------
+
+    /// A value wholly inside `input[start..end]`. Data and event type are
+    /// borrowed when nothing of them is stored yet.
+    fn complete_value(
+        &mut self,
+        field: Field,
+        input: &[u8],
+        start: usize,
+        end: usize,
+        borrowed: &mut Borrowed,
+    ) -> Result<(), ParseError> {
+        let value = &input[start..end];
+        match field {
+            Field::Data if !self.has_data => {
+                if value.len() > self.data_cap {
+                    return Err(ParseError::DataTooLarge {
+                        limit: self.data_cap,
+                    });
+                }
+                self.has_data = true;
+                borrowed.data = Some((start, end));
+                Ok(())
+            }
+            Field::Event => {
+                if value.len() > self.type_cap {
+                    return Err(ParseError::EventTypeTooLong {
+                        limit: self.type_cap,
+                    });
+                }
+                self.type_len = None;
+                borrowed.event = Some((start, end));
+                Ok(())
+            }
+            Field::Ignored => Ok(()),
+            _ => {
+                // A second data line needs joining; id and retry are stored.
+                let mut partial = self.begin_value(field, input, borrowed)?;
+                self.append_value(&mut partial, value)?;
+                self.end_value(partial)
+            }
+        }
+    }
+
+    fn begin_value(
+        &mut self,
+        field: Field,
+        input: &[u8],
+        borrowed: &mut Borrowed,
+    ) -> Result<Partial, ParseError> {
+        Ok(match field {
+            Field::Data => {
+                if self.has_data {
+                    // Join with the previous line, which must be stored first.
+                    self.spill_data(input, borrowed);
+                    self.push_data(b"\n")?;
+                }
+                self.has_data = true;
+                Partial::Data
+            }
+            Field::Event => {
+                borrowed.event = None;
+                self.type_len = Some(0);
+                Partial::Event
+            }
+            Field::Id => Partial::Id {
+                slot: self.free_id_slot(),
+                len: 0,
+                nul: false,
+                too_long: false,
+            },
+            Field::Retry => Partial::Retry {
+                value: Some(0),
+                digits: false,
+            },
+            // Ignored fields never get here: they become `Line::Skip`.
+            Field::Ignored => Partial::Retry {
+                value: None,
+                digits: false,
+            },
+        })
+    }
+
+    fn append_value(&mut self, partial: &mut Partial, bytes: &[u8]) -> Result<(), ParseError> {
+        match partial {
+            Partial::Data => self.push_data(bytes),
+            Partial::Event => {
+                let len = self.type_len.unwrap_or(0);
+                if bytes.len() > self.type_cap - len {
+                    return Err(ParseError::EventTypeTooLong {
+                        limit: self.type_cap,
+                    });
+                }
+                let at = self.type_at + len;
+                self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
+                self.type_len = Some(len + bytes.len());
+                Ok(())
+            }
+            Partial::Id {
+                slot,
+                len,
+                nul,
+                too_long,
+            } => {
+                *nul |= memchr(0, bytes).is_some();
+                if !*too_long {
+                    if bytes.len() > self.id_cap - *len {
+                        *too_long = true;
+                    } else {
+                        let at = self.id_at + usize::from(*slot) * self.id_cap + *len;
+                        self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
+                        *len += bytes.len();
+                    }
+                }
+                Ok(())
+            }
+            Partial::Retry { value, digits } => {
+                for &b in bytes {
+                    *value = match (*value, b) {
+                        (Some(v), b'0'..=b'9') => v
+                            .checked_mul(10)
+                            .and_then(|v| v.checked_add(u64::from(b - b'0'))),
+                        _ => None,
+                    };
+                }
+                *digits |= !bytes.is_empty();
+                Ok(())
+            }
+        }
+    }
+
+    fn end_value(&mut self, partial: Partial) -> Result<(), ParseError> {
+        match partial {
+            Partial::Data | Partial::Event => Ok(()),
+            Partial::Id { nul: true, .. } => Ok(()), // ignored, per the spec
+            Partial::Id { too_long: true, .. } => Err(ParseError::IdTooLong { limit: self.id_cap }),
+            Partial::Id { slot, len, .. } => {
+                let at = self.id_at + usize::from(slot) * self.id_cap;
+                let region = &mut self.buf.as_mut()[at..at + self.id_cap];
+                let len = match str::from_utf8(&region[..len]) {
+                    Ok(_) => len,
+                    Err(e) => utf8::repair(region, len, e.valid_up_to())
+                        .ok_or(ParseError::IdTooLong { limit: self.id_cap })?,
+                };
+                self.pending_id = Some(IdRef { slot, len });
+                Ok(())
+            }
+            Partial::Retry {
+                value: Some(ms),
+                digits: true,
+            } => {
+                self.retry = Some(ms);
+                self.block_retry = Some(ms);
+                Ok(())
+            }
+            Partial::Retry { .. } => Ok(()),
+        }
+    }
+
+    fn push_data(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+        if bytes.len() > self.data_cap - self.data_len {
+            return Err(ParseError::DataTooLarge {
+                limit: self.data_cap,
+            });
+        }
+        let at = self.data_len;
+        self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
+        self.data_len += bytes.len();
+        Ok(())
+    }
+
+    /// A slot holding neither the last event ID nor the pending one.
+    fn free_id_slot(&self) -> u8 {
+        let pending = self.pending_id.map(|p| p.slot);
+        (0..3u8)
+            .find(|&s| s != self.last_id.slot && Some(s) != pending)
+            .unwrap_or(0)
+    }
+
+    fn commit_id(&mut self) {
+        if let Some(id) = self.pending_id.take() {
+            self.last_id = id;
+        }
+    }
+
+    /// Copies values borrowed from `input` into the buffer, because the
+    /// input is about to go away.
+    fn spill(&mut self, input: &[u8], mut borrowed: Borrowed) {
+        self.spill_data(input, &mut borrowed);
+        if let Some((s, e)) = borrowed.event {
+            let at = self.type_at;
+            self.buf.as_mut()[at..at + e - s].copy_from_slice(&input[s..e]);
+            self.type_len = Some(e - s);
+        }
+    }
+
+    fn spill_data(&mut self, input: &[u8], borrowed: &mut Borrowed) {
+        if let Some((s, e)) = borrowed.data.take() {
+            // Only the first data line is ever borrowed, so the region is empty.
+            self.buf.as_mut()[..e - s].copy_from_slice(&input[s..e]);
+            self.data_len = e - s;
+        }
+    }
+
+    fn reset_block(&mut self) {
+        self.pending_id = None;
+        self.has_data = false;
+        self.data_len = 0;
+        self.type_len = None;
+        self.block_retry = None;
+    }
+
+    /// Drops the current event after a limit error and skips to its end.
+    fn abort_block(&mut self, borrowed: &mut Borrowed) {
+        self.reset_block();
+        *borrowed = Borrowed::default();
+        if !matches!(self.line, Line::Start) {
+            self.line = Line::Skip;
+        }
+        self.skipping = true;
+    }
+
+    // ----- dispatch -----------------------------------------------------
+
+    /// Decodes the block's data and type (repairing invalid UTF-8), commits
+    /// its id and resets the block.
+    fn dispatch<'i>(
+        &mut self,
+        input: &'i [u8],
+        borrowed: Borrowed,
+    ) -> Result<(Text<'i>, Option<Text<'i>>, Option<u64>), ParseError> {
+        let data = match borrowed.data {
+            Some(range) => self.decode(input, range, 0, self.data_cap),
+            None => self.decode_stored(0, self.data_len, self.data_cap),
+        }
+        .ok_or(ParseError::DataTooLarge {
+            limit: self.data_cap,
+        });
+        let event_type = match (borrowed.event, self.type_len) {
+            (Some(range), _) => Some(self.decode(input, range, self.type_at, self.type_cap)),
+            (None, Some(len)) => Some(self.decode_stored(self.type_at, len, self.type_cap)),
+            (None, None) => None,
+        }
+        .map(|t| {
+            t.ok_or(ParseError::EventTypeTooLong {
+                limit: self.type_cap,
+            })
+        })
+        .transpose();
+        let retry = self.block_retry;
+        let result = match (data, event_type) {
+            (Ok(data), Ok(event_type)) => {
+                self.commit_id();
+                Ok((data, event_type, retry))
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        self.reset_block();
+        result
+    }
+
+    /// Borrowed text if valid, else copied to `region_at` and repaired.
+    fn decode<'i>(
+        &mut self,
+        input: &'i [u8],
+        (s, e): (usize, usize),
+        region_at: usize,
+        cap: usize,
+    ) -> Option<Text<'i>> {
+        match str::from_utf8(&input[s..e]) {
+            Ok(text) => Some(Text::Input(text)),
+            Err(err) => {
+                let region = &mut self.buf.as_mut()[region_at..region_at + cap];
+                region[..e - s].copy_from_slice(&input[s..e]);
+                let len = utf8::repair(region, e - s, err.valid_up_to())?;
+                Some(Text::Stored(region_at, len))
+            }
+        }
+    }
+
+    fn decode_stored<'i>(&mut self, at: usize, len: usize, cap: usize) -> Option<Text<'i>> {
+        let region = &mut self.buf.as_mut()[at..at + cap];
+        let len = match str::from_utf8(&region[..len]) {
+            Ok(_) => len,
+            Err(err) => utf8::repair(region, len, err.valid_up_to())?,
+        };
+        Some(Text::Stored(at, len))
+    }
+
+    fn event<'p, 'i: 'p>(
+        &'p self,
+        data: Text<'i>,
+        event_type: Option<Text<'i>>,
+        retry: Option<u64>,
+    ) -> Event<'p> {
+        let text = |t: Text<'i>| -> &'p str {
+            match t {
+                Text::Input(s) => s,
+                // Stored text was validated or repaired in `dispatch`.
+                Text::Stored(at, len) => {
+                    str::from_utf8(&self.buf.as_ref()[at..at + len]).unwrap_or_default()
+                }
+            }
+        };
+        let event_type = match event_type.map(text) {
+            None | Some("") => "message",
+            Some(t) => t,
+        };
+        Event {
+            event_type,
+            data: text(data),
+            id: self.last_event_id(),
+            retry,
+        }
+    }
+}
+
+/// How far a line step got.
+enum Advance {
+    /// Continue at this position.
+    To(usize),
+    /// A block ended with data; dispatch, then continue at this position.
+    Dispatch(usize),
+}
+
+/// A line step, or the position to resume at and the limit error.
+type Stepped = Result<Advance, (usize, ParseError)>;

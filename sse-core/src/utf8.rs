@@ -1,0 +1,119 @@
+//! In-place UTF-8 repair: invalid sequences become U+FFFD, one per maximal
+//! subpart, exactly as the WHATWG "UTF-8 decode" a browser runs on the stream.
+//!
+//! Rust's `Utf8Error::error_len` already reports maximal subparts, so the
+//! decoder only has to act on it. Valid input never reaches this module.
+
+use core::str;
+
+const REPLACEMENT: [u8; 3] = [0xEF, 0xBF, 0xBD];
+
+/// Length of the next invalid run starting at `bytes[0]`, given the error
+/// that `from_utf8` reported for `bytes` (valid prefix already removed).
+fn invalid_len(err: str::Utf8Error, remaining: usize) -> usize {
+    // `None` means the input ends inside a sequence that was valid so far:
+    // that truncated sequence is one maximal subpart.
+    err.error_len().unwrap_or(remaining)
+}
+
+/// Replaces each invalid sequence of `region[..len]` with U+FFFD in place.
+///
+/// `first_bad` is where the first invalid byte is (the caller's
+/// `valid_up_to`). Returns the repaired length, or `None` if the repaired
+/// text would not fit in `region` (which is then left partly shifted; the
+/// caller discards it).
+pub(crate) fn repair(region: &mut [u8], len: usize, first_bad: usize) -> Option<usize> {
+    // Pass 1: how many bytes the replacements add.
+    let mut growth = 0usize;
+    let mut at = first_bad;
+    while at < len {
+        match str::from_utf8(&region[at..len]) {
+            Ok(_) => break,
+            Err(e) => {
+                at += e.valid_up_to();
+                let bad = invalid_len(e, len - at);
+                growth += REPLACEMENT.len() - bad;
+                at += bad;
+            }
+        }
+    }
+    let new_len = len.checked_add(growth)?;
+    if new_len > region.len() {
+        return None;
+    }
+    // Pass 2: move the tail right by `growth`, then decode it forwards into
+    // place. The write position never passes the read position, because
+    // every replacement grows the text by at most what was reserved.
+    region.copy_within(first_bad..len, first_bad + growth);
+    let mut write = first_bad;
+    let mut read = first_bad + growth;
+    while read < new_len {
+        match str::from_utf8(&region[read..new_len]) {
+            Ok(_) => {
+                region.copy_within(read..new_len, write);
+                write += new_len - read;
+                read = new_len;
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                let bad = invalid_len(e, new_len - read - valid);
+                region.copy_within(read..read + valid, write);
+                write += valid;
+                region[write..write + REPLACEMENT.len()].copy_from_slice(&REPLACEMENT);
+                write += REPLACEMENT.len();
+                read += valid + bad;
+            }
+        }
+    }
+    debug_assert_eq!(write, new_len);
+    Some(new_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lossy(input: &[u8]) -> ([u8; 64], usize) {
+        let mut region = [0u8; 64];
+        region[..input.len()].copy_from_slice(input);
+        let first_bad = match str::from_utf8(input) {
+            Ok(_) => return (region, input.len()),
+            Err(e) => e.valid_up_to(),
+        };
+        let n = repair(&mut region, input.len(), first_bad).unwrap();
+        (region, n)
+    }
+
+    #[test]
+    fn maximal_subparts() {
+        // (input, expected) pairs from the Unicode "U+FFFD substitution of
+        // maximal subparts" practice that WHATWG encoding mandates.
+        let cases: &[(&[u8], &str)] = &[
+            (b"a\xffb", "a\u{FFFD}b"),
+            (b"\xe2\x82", "\u{FFFD}"),
+            (b"\xe2\x82a", "\u{FFFD}a"),
+            (b"\xf0\x9f\x98", "\u{FFFD}"),
+            (b"\xc0\xaf", "\u{FFFD}\u{FFFD}"),
+            (b"\xed\xa0\x80", "\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (b"\xf4\x90\x80\x80", "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (b"\xe2\x82\xac\xe2", "\u{20AC}\u{FFFD}"),
+            (b"\x80\x80\x80", "\u{FFFD}\u{FFFD}\u{FFFD}"),
+            (
+                b"ok\xe1\x80\xe2\xf0\x91\x92\xf1\xbfA",
+                "ok\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}A",
+            ),
+        ];
+        for (input, want) in cases {
+            let (region, n) = lossy(input);
+            assert_eq!(str::from_utf8(&region[..n]).unwrap(), *want, "{input:x?}");
+        }
+    }
+
+    #[test]
+    fn refuses_to_overflow() {
+        let mut region = [0xffu8; 4];
+        assert_eq!(repair(&mut region, 2, 0), None);
+        assert_eq!(repair(&mut region, 1, 0), Some(3));
+        assert_eq!(&region[..3], "\u{FFFD}".as_bytes());
+    }
+}

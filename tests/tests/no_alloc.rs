@@ -1,0 +1,98 @@
+//! Proves that parsing and encoding allocate nothing: a counting global
+//! allocator wraps the system one, and the count must not move while a
+//! whole stream is parsed (in several chunkings, with invalid UTF-8, limit
+//! errors and resumption) and frames are encoded.
+//!
+//! This file holds a single test so no other test thread allocates
+//! concurrently.
+
+use std::alloc::System;
+
+use sse_core::{Frame, Parser, Sink};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+// `stats_alloc` wraps the system allocator and counts, without `unsafe` here.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// A sink that only counts, standing in for a socket.
+struct CountingSink(usize);
+impl Sink for CountingSink {
+    type Error = core::convert::Infallible;
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.0 += bytes.len();
+        Ok(())
+    }
+}
+
+#[test]
+fn parsing_and_encoding_allocate_nothing() {
+    // Build the input before counting.
+    let mut stream = Vec::new();
+    stream.extend_from_slice(b"\xEF\xBB\xBFretry: 1500\n");
+    for i in 0..500 {
+        stream.extend_from_slice(
+            format!("event: e{i}\nid: {i}\ndata: line {i}\ndata: second \u{e9}\n\n").as_bytes(),
+        );
+        stream.extend_from_slice(b": comment\r\ndata: bad \xff utf8\r\n\r\n");
+        stream.extend_from_slice(b"data: ");
+        stream.extend_from_slice(&[b'x'; 900]); // over the data limit below
+        stream.extend_from_slice(b"\nid: skipped\n\n");
+    }
+    let long = "y".repeat(10_000);
+
+    let region = Region::new(GLOBAL);
+    let mut events = 0usize;
+    let mut errors = 0usize;
+    let mut data_bytes = 0usize;
+    for chunk_size in [1, 7, 100, 4096, stream.len()] {
+        let mut parser = Parser::new([0u8; 1024]);
+        for chunk in stream.chunks(chunk_size) {
+            let mut rest = chunk;
+            while let Some(item) = parser.next(&mut rest) {
+                match item {
+                    Ok(event) => {
+                        events += 1;
+                        data_bytes += event.data.len() + event.id.len() + event.event_type.len();
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+        }
+        parser.finish();
+        assert_eq!(parser.last_event_id(), "499");
+        assert_eq!(parser.retry(), Some(1500));
+    }
+    let mut out = [0u8; 256];
+    let mut sink = CountingSink(0);
+    for i in 0..1000u64 {
+        let n = Frame::new()
+            .event("tick")
+            .id("1")
+            .retry(i)
+            .data("a\nb\r\nc")
+            .encode(&mut out)
+            .unwrap();
+        assert!(n > 0);
+        Frame::new()
+            .comment("keep\nalive")
+            .data(&long)
+            .write_to(&mut sink)
+            .unwrap();
+    }
+    let change = region.change();
+
+    assert_eq!(
+        (
+            change.allocations,
+            change.reallocations,
+            change.bytes_allocated
+        ),
+        (0, 0, 0),
+        "parsing/encoding allocated: {change:?}"
+    );
+    assert_eq!(events, 5 * 1000);
+    assert_eq!(errors, 5 * 500);
+    assert!(data_bytes > 0);
+    assert!(sink.0 > 1000 * 10_000);
+}

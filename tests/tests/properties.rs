@@ -1,0 +1,239 @@
+//! Property tests: `sse-core` against the naive reference parser under random
+//! streams and random chunking, chunking invariance under tight limits, and
+//! encode/parse round trips over hostile strings.
+
+use proptest::prelude::*;
+use proptest::sample::{select, Index};
+use sse_core::{Frame, FrameError, Limits, Parser};
+use sse_tests::{parse_chunks, parse_with_core, reference, OwnedEvent};
+
+/// Pieces that make interesting streams: field names, separators, every
+/// kind of line end, NUL, BOM, invalid and truncated UTF-8.
+const TOKENS: &[&[u8]] = &[
+    b"data",
+    b"data",
+    b"data",
+    b"event",
+    b"id",
+    b"retry",
+    b":",
+    b":",
+    b" ",
+    b"  ",
+    b"\n",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\n\n",
+    b"a",
+    b"b",
+    b"0",
+    b"7",
+    b"42",
+    b"\0",
+    b"\xEF\xBB\xBF",
+    b"\xC3\xA9",
+    b"\xE2\x80\xA8",
+    b"\xFF",
+    b"\xE2\x82",
+    b"\xAC",
+    b"\xF0\x9F\x98\x80",
+    b"message",
+    b"\t",
+    b"x:y",
+    b"-",
+    b"data: ",
+    b"id: ",
+    b"event: ",
+    b"retry: ",
+];
+
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    (any::<bool>(), prop::collection::vec(select(TOKENS), 0..80)).prop_map(|(bom, tokens)| {
+        let mut out = if bom {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
+        for t in tokens {
+            out.extend_from_slice(t);
+        }
+        out
+    })
+}
+
+/// Cuts `input` at the given (random) positions.
+fn cut<'a>(input: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
+    let mut points: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
+    points.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for p in points {
+        chunks.push(&input[start..p]);
+        start = p;
+    }
+    chunks.push(&input[start..]);
+    chunks
+}
+
+fn normalize_newlines(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn matches_reference_under_any_chunking(input in stream(), cuts in prop::collection::vec(any::<Index>(), 0..10)) {
+        let expected = reference::parse(&input);
+        prop_assert_eq!(parse_with_core(&cut(&input, &cuts)), expected.clone());
+        let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+        prop_assert_eq!(parse_with_core(&bytewise), expected);
+    }
+
+    #[test]
+    fn tight_limits_are_chunking_invariant(
+        input in stream(),
+        cuts in prop::collection::vec(any::<Index>(), 0..10),
+        data_cap in 0usize..24,
+        id_cap in 0usize..6,
+        type_cap in 0usize..6,
+    ) {
+        let limits = Limits::DEFAULT.with_max_id_len(id_cap).with_max_event_type_len(type_cap);
+        let len = limits.reserved_bytes() + data_cap.max(1);
+        let whole = parse_chunks(&mut Parser::with_limits(vec![0u8; len], limits).unwrap(), &[&input]);
+        let split = parse_chunks(&mut Parser::with_limits(vec![0u8; len], limits).unwrap(), &cut(&input, &cuts));
+        prop_assert_eq!(&whole, &split);
+        // Whatever is dispatched under limits, the reference dispatches too
+        // with the same type and data (limits only remove events; ids can
+        // differ, since a rejected event's id never applies).
+        let full = reference::parse(&input);
+        let kept = |o: &sse_tests::Outcome| -> Vec<(String, String)> {
+            o.items.iter().filter_map(|i| i.as_ref().ok()).map(|e| (e.event_type.clone(), e.data.clone())).collect()
+        };
+        let (limited, unlimited) = (kept(&whole), kept(&full));
+        let mut rest = unlimited.iter();
+        for event in &limited {
+            prop_assert!(rest.any(|e| e == event), "{:?} is not in order in {:?}", event, unlimited);
+        }
+    }
+}
+
+/// Strings built from characters that break naive encoders.
+fn hostile() -> impl Strategy<Value = String> {
+    let pieces: &[&str] = &[
+        "a", "b", " ", "  ", ":", "\r", "\n", "\r\n", "\n\r", "\0", "\u{FEFF}", "\u{2028}",
+        "\u{2029}", "é", "😀", "data: x", "\t", "id: 9",
+    ];
+    (prop::collection::vec(select(pieces), 0..12), any::<bool>()).prop_map(|(parts, long)| {
+        let mut s: String = parts.concat();
+        if long {
+            s.push_str(&"L".repeat(3000));
+        }
+        s
+    })
+}
+
+#[derive(Clone, Debug)]
+struct OwnedFrame {
+    comment: Option<String>,
+    event: Option<String>,
+    id: Option<String>,
+    retry: Option<u64>,
+    data: Option<String>,
+}
+
+impl OwnedFrame {
+    fn frame(&self) -> Frame<'_> {
+        Frame {
+            comment: self.comment.as_deref(),
+            event: self.event.as_deref(),
+            id: self.id.as_deref(),
+            retry: self.retry,
+            data: self.data.as_deref(),
+        }
+    }
+}
+
+fn frames() -> impl Strategy<Value = Vec<OwnedFrame>> {
+    let frame = (
+        prop::option::of(hostile()),
+        prop::option::of(hostile()),
+        prop::option::of(hostile()),
+        prop::option::of(any::<u64>()),
+        prop::option::of(hostile()),
+    )
+        .prop_map(|(comment, event, id, retry, data)| OwnedFrame {
+            comment,
+            event,
+            id,
+            retry,
+            data,
+        });
+    prop::collection::vec(frame, 1..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn encode_parse_round_trip(frames in frames(), cuts in prop::collection::vec(any::<Index>(), 0..6)) {
+        let mut stream = Vec::new();
+        let mut expected = Vec::new();
+        let mut last_id = String::new();
+        let mut retry = None;
+        for f in &frames {
+            let frame = f.frame();
+            let bad_event = f.event.as_deref().is_some_and(|e| e.contains(['\r', '\n']));
+            let bad_id = f.id.as_deref().is_some_and(|i| i.contains(['\r', '\n']));
+            let nul_id = f.id.as_deref().is_some_and(|i| i.contains('\0'));
+            let verdict = frame.validate();
+            if bad_event {
+                prop_assert_eq!(verdict, Err(FrameError::EventTypeHasLineBreak));
+                continue;
+            }
+            if bad_id {
+                prop_assert_eq!(verdict, Err(FrameError::IdHasLineBreak));
+                continue;
+            }
+            if nul_id {
+                prop_assert_eq!(verdict, Err(FrameError::IdHasNul));
+                continue;
+            }
+            prop_assert_eq!(verdict, Ok(()));
+            let before = stream.len();
+            frame.write_to(&mut stream).unwrap();
+            // The slice encoder writes the same bytes and reports the same size.
+            let mut out = vec![0u8; stream.len() - before];
+            prop_assert_eq!(frame.encode(&mut out), Ok(out.len()));
+            prop_assert_eq!(&out[..], &stream[before..]);
+            prop_assert_eq!(frame.encoded_len(), Ok(out.len()));
+            if let Some(id) = &f.id {
+                last_id = id.clone();
+            }
+            retry = f.retry.or(retry);
+            if let Some(data) = &f.data {
+                let event_type = match f.event.as_deref() {
+                    None | Some("") => "message".to_owned(),
+                    Some(t) => t.to_owned(),
+                };
+                expected.push(Ok(OwnedEvent { event_type, data: normalize_newlines(data), id: last_id.clone() }));
+            }
+        }
+        let got = parse_with_core(&cut(&stream, &cuts));
+        prop_assert_eq!(got.items, expected);
+        prop_assert_eq!(got.last_event_id, last_id);
+        prop_assert_eq!(got.retry, retry);
+    }
+}
+
+#[test]
+fn event_retry_reports_the_block_value() {
+    let mut parser = Parser::new([0u8; 256]);
+    let mut rest: &[u8] = b"retry: 5\ndata: a\n\ndata: b\n\n";
+    let first = parser.next(&mut rest).unwrap().unwrap();
+    assert_eq!((first.data, first.retry), ("a", Some(5)));
+    let second = parser.next(&mut rest).unwrap().unwrap();
+    assert_eq!((second.data, second.retry), ("b", None));
+    assert_eq!(parser.retry(), Some(5));
+}
