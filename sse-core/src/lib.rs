@@ -59,6 +59,7 @@ extern crate std;
 mod encoder;
 mod error;
 mod parser;
+mod scan;
 mod utf8;
 
 pub use encoder::{Frame, Sink, KEEP_ALIVE};

@@ -3,8 +3,8 @@
 //! # Design
 //!
 //! The parser is a resumable state machine over lines. At a line start it
-//! looks for the first of `:`, CR or LF with `memchr3`, then for the line end
-//! with `memchr2`; no byte is looked at again on a later call, because a line
+//! matches the known field names outright (or looks for the first of `:`,
+//! CR or LF with `memchr3`), then for the line end (`scan::find_eol`); no byte is looked at again on a later call, because a line
 //! cut by the end of the input leaves a small state behind ([`Line`]): the
 //! field-name bytes seen so far (at most five matter), or the field whose
 //! value is being copied, or "skip to the end of this line".
@@ -24,9 +24,10 @@
 
 use core::str;
 
-use memchr::{memchr, memchr2, memchr3};
+use memchr::{memchr, memchr3};
 
 use crate::error::{CapacityError, ParseError};
+use crate::scan::find_eol;
 use crate::utf8;
 
 /// Default maximum length of an `id` value, in bytes.
@@ -213,6 +214,22 @@ enum Line {
 struct Borrowed {
     data: Option<(usize, usize)>,
     event: Option<(usize, usize)>,
+    /// The value of the block's latest `id` line, when it is in this input.
+    id: Option<(usize, usize)>,
+    /// Where the current block starts, if all of it is in this input: then
+    /// one UTF-8 check of `block_start..block_end` covers all its values.
+    block_start: Option<usize>,
+    /// End of the block's last text value (data, event, id) so far.
+    block_end: usize,
+}
+
+/// A block ready to become an [`Event`]: where each value lives.
+struct Ready<'i> {
+    data: Text<'i>,
+    event_type: Option<Text<'i>>,
+    /// The id, when it can be borrowed from the input.
+    id: Option<&'i str>,
+    retry: Option<u64>,
 }
 
 /// Where a dispatched value lives.
@@ -377,7 +394,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     pub fn last_event_id(&self) -> &str {
         let at = self.id_at + usize::from(self.last_id.slot) * self.id_cap;
         // Slots only ever hold text that was validated or repaired.
-        str::from_utf8(&self.buf.as_ref()[at..at + self.last_id.len]).unwrap_or_default()
+        utf8::validate(&self.buf.as_ref()[at..at + self.last_id.len]).unwrap_or_default()
     }
 
     /// Seeds the last event ID, e.g. into a fresh parser when a client
@@ -439,6 +456,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// Call again with `&input[feed.consumed..]` after an event or error.
     /// Work is linear in the input however it is split: no byte is scanned
     /// again on a later call.
+    #[inline]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
         let mut borrowed = Borrowed::default();
         let (consumed, step) = self.run(input, &mut borrowed);
@@ -449,7 +467,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             }
             Step::Error(e) => Status::Error(e),
             Step::Dispatch => match self.dispatch(input, borrowed) {
-                Ok((data, event_type, retry)) => Status::Event(self.event(data, event_type, retry)),
+                Ok(ready) => Status::Event(self.event(ready)),
                 Err(e) => Status::Error(e),
             },
         };
@@ -487,6 +505,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     // ----- the state machine -------------------------------------------
 
+    #[inline]
     fn run(&mut self, input: &[u8], borrowed: &mut Borrowed) -> (usize, Step) {
         let len = input.len();
         let mut pos = 0;
@@ -523,16 +542,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 pos += 1;
             }
         }
+        if matches!(self.line, Line::Start) && self.block_is_empty() {
+            borrowed.block_start = Some(pos);
+        }
         while pos < len {
-            let result = match self.line {
-                Line::Start => self.line_start(input, pos, borrowed),
-                Line::Name { len, bytes } => {
-                    self.resume_name(input, pos, &bytes[..usize::from(len)], borrowed)
-                }
-                Line::Value { partial, at_start } => {
-                    self.resume_value(input, pos, partial, at_start)
-                }
-                Line::Skip => Ok(self.skip_line(input, pos)),
+            // Most lines start fresh: test that before the general match.
+            let result = if let Line::Start = self.line {
+                self.line_start(input, pos, borrowed)
+            } else {
+                self.resume_line(input, pos, borrowed)
             };
             match result {
                 Ok(Advance::To(next)) => pos = next,
@@ -546,8 +564,24 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         (pos, Step::NeedMore)
     }
 
+    /// Continues a line that an earlier input left unfinished.
+    fn resume_line(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
+        {
+            match self.line {
+                Line::Start => self.line_start(input, pos, borrowed),
+                Line::Name { len, bytes } => {
+                    self.resume_name(input, pos, &bytes[..usize::from(len)], borrowed)
+                }
+                Line::Value { partial, at_start } => {
+                    self.resume_value(input, pos, partial, at_start)
+                }
+                Line::Skip => Ok(self.skip_line(input, pos)),
+            }
+        }
+    }
+
     /// Consumes the line terminator at `at`; returns the position after it.
-    #[inline]
+    #[inline(always)]
     fn end_line(&mut self, input: &[u8], at: usize) -> usize {
         self.line = Line::Start;
         if input[at] == b'\r' {
@@ -560,6 +594,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         at + 1
     }
 
+    #[inline(always)]
     fn line_start(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
         let first = input[pos];
         if first == b'\n' || first == b'\r' {
@@ -574,8 +609,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             // A block without data dispatches nothing, but its id counts.
             self.commit_id();
             self.type_len = None;
-            borrowed.event = None;
             self.block_retry = None;
+            *borrowed = Borrowed {
+                block_start: Some(next),
+                ..Borrowed::default()
+            };
             return Ok(Advance::To(next));
         }
         if first == b':' || self.skipping {
@@ -583,6 +621,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             return Ok(self.skip_line(input, pos + 1));
         }
         let rest = &input[pos..];
+        // The four fields that matter, matched outright: no colon search.
+        let known = match first {
+            b'd' if rest.starts_with(b"data:") => Some((Field::Data, 4)),
+            b'i' if rest.starts_with(b"id:") => Some((Field::Id, 2)),
+            b'e' if rest.starts_with(b"event:") => Some((Field::Event, 5)),
+            b'r' if rest.starts_with(b"retry:") => Some((Field::Retry, 5)),
+            _ => None,
+        };
+        if let Some((field, colon)) = known {
+            return self.after_name(input, pos + colon, field, borrowed);
+        }
         match memchr3(b':', b'\r', b'\n', rest) {
             Some(i) => {
                 let field = Field::from_name(&rest[..i]);
@@ -644,6 +693,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// `input[at]` is the colon or line end that closed the field name.
+    #[inline(always)]
     fn after_name(
         &mut self,
         input: &[u8],
@@ -678,7 +728,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if input[start] == b' ' {
             start += 1;
         }
-        match memchr2(b'\r', b'\n', &input[start..]) {
+        match find_eol(&input[start..]) {
             Some(i) => {
                 let end = start + i;
                 let next = self.end_line(input, end);
@@ -713,7 +763,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             pos += 1;
         }
         let rest = &input[pos..];
-        match memchr2(b'\r', b'\n', rest) {
+        match find_eol(rest) {
             Some(i) => {
                 let next = self.end_line(input, pos + i);
                 self.append_value(&mut partial, &rest[..i])
@@ -733,8 +783,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
+    #[inline]
     fn skip_line(&mut self, input: &[u8], pos: usize) -> Advance {
-        match memchr2(b'\r', b'\n', &input[pos..]) {
+        match find_eol(&input[pos..]) {
             Some(i) => Advance::To(self.end_line(input, pos + i)),
             None => {
                 self.line = Line::Skip;
@@ -747,6 +798,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// A value wholly inside `input[start..end]`. Data and event type are
     /// borrowed when nothing of them is stored yet.
+    #[inline(always)]
     fn complete_value(
         &mut self,
         field: Field,
@@ -756,6 +808,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         borrowed: &mut Borrowed,
     ) -> Result<(), ParseError> {
         let value = &input[start..end];
+        if field != Field::Retry {
+            borrowed.block_end = end;
+        }
         match field {
             Field::Data if !self.has_data => {
                 if value.len() > self.data_cap {
@@ -782,6 +837,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 // A second data line needs joining; id and retry are stored.
                 let mut partial = self.begin_value(field, input, borrowed)?;
                 self.append_value(&mut partial, value)?;
+                if let Partial::Id { nul: false, .. } = partial {
+                    borrowed.id = Some((start, end));
+                }
                 self.end_value(partial)
             }
         }
@@ -882,9 +940,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Partial::Id { slot, len, .. } => {
                 let at = self.id_at + usize::from(slot) * self.id_cap;
                 let region = &mut self.buf.as_mut()[at..at + self.id_cap];
-                let len = match str::from_utf8(&region[..len]) {
-                    Ok(_) => len,
-                    Err(e) => utf8::repair(region, len, e.valid_up_to())
+                let len = match utf8::check(&region[..len]) {
+                    Ok(()) => len,
+                    Err(bad) => utf8::repair(region, len, bad)
                         .ok_or(ParseError::IdTooLong { limit: self.id_cap })?,
                 };
                 self.pending_id = Some(IdRef { slot, len });
@@ -947,6 +1005,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
+    /// Nothing of the current block has been stored (comments and unknown
+    /// fields leave no trace).
+    fn block_is_empty(&self) -> bool {
+        !self.has_data && self.type_len.is_none() && self.pending_id.is_none() && !self.skipping
+    }
+
     fn reset_block(&mut self) {
         self.pending_id = None;
         self.has_data = false;
@@ -969,22 +1033,32 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// Decodes the block's data and type (repairing invalid UTF-8), commits
     /// its id and resets the block.
-    fn dispatch<'i>(
-        &mut self,
-        input: &'i [u8],
-        borrowed: Borrowed,
-    ) -> Result<(Text<'i>, Option<Text<'i>>, Option<u64>), ParseError> {
-        let data = match borrowed.data {
-            Some(range) => self.decode(input, range, 0, self.data_cap),
-            None => self.decode_stored(0, self.data_len, self.data_cap),
+    #[inline]
+    fn dispatch<'i>(&mut self, input: &'i [u8], b: Borrowed) -> Result<Ready<'i>, ParseError> {
+        // Fast path: the whole block is in this input and valid UTF-8, so
+        // one check covers every value (stored data included, since it was
+        // copied from this input), and values are slices of that text.
+        let span = b
+            .block_start
+            .and_then(|lo| Some((lo, utf8::validate(&input[lo..b.block_end.max(lo)]).ok()?)));
+        let slice = |(s, e): (usize, usize)| -> Option<&'i str> {
+            let (lo, text) = span?;
+            text.get(s - lo..e - lo)
+        };
+        let data = match (b.data.and_then(slice), b.data) {
+            (Some(text), _) => Some(Text::Input(text)),
+            (None, Some(range)) => self.decode(input, range, 0, self.data_cap),
+            (None, None) if span.is_some() => Some(Text::Stored(0, self.data_len)),
+            (None, None) => self.decode_stored(0, self.data_len, self.data_cap),
         }
         .ok_or(ParseError::DataTooLarge {
             limit: self.data_cap,
         });
-        let event_type = match (borrowed.event, self.type_len) {
-            (Some(range), _) => Some(self.decode(input, range, self.type_at, self.type_cap)),
-            (None, Some(len)) => Some(self.decode_stored(self.type_at, len, self.type_cap)),
-            (None, None) => None,
+        let event_type = match (b.event.and_then(slice), b.event, self.type_len) {
+            (Some(text), _, _) => Some(Some(Text::Input(text))),
+            (None, Some(range), _) => Some(self.decode(input, range, self.type_at, self.type_cap)),
+            (None, None, Some(len)) => Some(self.decode_stored(self.type_at, len, self.type_cap)),
+            (None, None, None) => None,
         }
         .map(|t| {
             t.ok_or(ParseError::EventTypeTooLong {
@@ -992,11 +1066,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             })
         })
         .transpose();
+        let id = b.id.and_then(slice);
         let retry = self.block_retry;
         let result = match (data, event_type) {
             (Ok(data), Ok(event_type)) => {
                 self.commit_id();
-                Ok((data, event_type, retry))
+                Ok(Ready {
+                    data,
+                    event_type,
+                    id,
+                    retry,
+                })
             }
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
@@ -1005,6 +1085,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// Borrowed text if valid, else copied to `region_at` and repaired.
+    #[inline]
     fn decode<'i>(
         &mut self,
         input: &'i [u8],
@@ -1012,12 +1093,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         region_at: usize,
         cap: usize,
     ) -> Option<Text<'i>> {
-        match str::from_utf8(&input[s..e]) {
+        match utf8::validate(&input[s..e]) {
             Ok(text) => Some(Text::Input(text)),
-            Err(err) => {
+            Err(bad) => {
                 let region = &mut self.buf.as_mut()[region_at..region_at + cap];
                 region[..e - s].copy_from_slice(&input[s..e]);
-                let len = utf8::repair(region, e - s, err.valid_up_to())?;
+                let len = utf8::repair(region, e - s, bad)?;
                 Some(Text::Stored(region_at, len))
             }
         }
@@ -1025,25 +1106,27 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     fn decode_stored<'i>(&mut self, at: usize, len: usize, cap: usize) -> Option<Text<'i>> {
         let region = &mut self.buf.as_mut()[at..at + cap];
-        let len = match str::from_utf8(&region[..len]) {
+        let len = match utf8::validate(&region[..len]) {
             Ok(_) => len,
-            Err(err) => utf8::repair(region, len, err.valid_up_to())?,
+            Err(bad) => utf8::repair(region, len, bad)?,
         };
         Some(Text::Stored(at, len))
     }
 
-    fn event<'p, 'i: 'p>(
-        &'p self,
-        data: Text<'i>,
-        event_type: Option<Text<'i>>,
-        retry: Option<u64>,
-    ) -> Event<'p> {
+    #[inline]
+    fn event<'p, 'i: 'p>(&'p self, ready: Ready<'i>) -> Event<'p> {
+        let Ready {
+            data,
+            event_type,
+            id,
+            retry,
+        } = ready;
         let text = |t: Text<'i>| -> &'p str {
             match t {
                 Text::Input(s) => s,
                 // Stored text was validated or repaired in `dispatch`.
                 Text::Stored(at, len) => {
-                    str::from_utf8(&self.buf.as_ref()[at..at + len]).unwrap_or_default()
+                    utf8::validate(&self.buf.as_ref()[at..at + len]).unwrap_or_default()
                 }
             }
         };
@@ -1054,7 +1137,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         Event {
             event_type,
             data: text(data),
-            id: self.last_event_id(),
+            id: id.unwrap_or_else(|| self.last_event_id()),
             retry,
         }
     }

@@ -8,6 +8,35 @@ use core::str;
 
 const REPLACEMENT: [u8; 3] = [0xEF, 0xBF, 0xBD];
 
+/// Checks `bytes` as UTF-8 without producing a `&str` (cheaper for the
+/// short, usually ASCII, ids); on failure returns where it went wrong.
+#[inline]
+pub(crate) fn check(bytes: &[u8]) -> Result<(), usize> {
+    if bytes.is_ascii() {
+        Ok(())
+    } else {
+        validate(bytes).map(|_| ())
+    }
+}
+
+/// Validates `bytes` as UTF-8 (SIMD-accelerated); on failure returns where
+/// the first invalid sequence starts.
+#[inline]
+pub(crate) fn validate(bytes: &[u8]) -> Result<&str, usize> {
+    if bytes.is_empty() {
+        return Ok("");
+    }
+    // SIMD set-up costs more than it saves on short text (ids, types).
+    if bytes.len() < 64 {
+        return str::from_utf8(bytes).map_err(|e| e.valid_up_to());
+    }
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        // Rare: ask the standard library where exactly it went wrong.
+        Err(_) => Err(str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |s| s.len())),
+    }
+}
+
 /// Length of the next invalid run starting at `bytes[0]`, given the error
 /// that `from_utf8` reported for `bytes` (valid prefix already removed).
 fn invalid_len(err: str::Utf8Error, remaining: usize) -> usize {

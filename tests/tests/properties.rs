@@ -76,12 +76,20 @@ fn cut<'a>(input: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
     chunks
 }
 
+/// Cases per property: `PROPTEST_CASES` for a deeper run, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn normalize_newlines(s: &str) -> String {
     s.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(cases(2000)))]
 
     #[test]
     fn matches_reference_under_any_chunking(input in stream(), cuts in prop::collection::vec(any::<Index>(), 0..10)) {
@@ -174,7 +182,7 @@ fn frames() -> impl Strategy<Value = Vec<OwnedFrame>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(cases(1000)))]
 
     #[test]
     fn encode_parse_round_trip(frames in frames(), cuts in prop::collection::vec(any::<Index>(), 0..6)) {
