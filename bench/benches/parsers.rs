@@ -28,9 +28,7 @@ fn parsers(c: &mut Criterion) {
         for &(name, adapter) in PARSERS {
             group.bench_function(name, |b| b.iter(|| adapter(black_box(&chunks))));
         }
-        group.bench_function(MEMCHR_FLOOR, |b| {
-            b.iter(|| memchr_floor(black_box(&chunks)))
-        });
+        group.bench_function(MEMCHR_FLOOR, |b| b.iter(|| memchr_floor(black_box(&chunks))));
         group.finish();
     }
 }

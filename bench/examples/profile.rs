@@ -20,10 +20,9 @@ fn main() {
     let run = match parser {
         "ours" => sse_bench::ours,
         "sse_stream" => sse_bench::sse_stream,
-        "floor" => |c: &[&[u8]]| sse_bench::Summary {
-            events: sse_bench::memchr_floor(c),
-            data_bytes: 0,
-        },
+        "floor" => {
+            |c: &[&[u8]]| sse_bench::Summary { events: sse_bench::memchr_floor(c), data_bytes: 0 }
+        }
         other => panic!("unknown parser {other}"),
     };
     let start = Instant::now();

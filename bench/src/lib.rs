@@ -123,31 +123,11 @@ pub struct Workload {
 
 /// The benchmark groups, in report order.
 pub const WORKLOADS: &[Workload] = &[
-    Workload {
-        name: "llm_tokens",
-        corpus: llm_tokens,
-        chunk_size: CHUNK,
-    },
-    Workload {
-        name: "notifications",
-        corpus: notifications,
-        chunk_size: CHUNK,
-    },
-    Workload {
-        name: "large_payloads",
-        corpus: large_payloads,
-        chunk_size: CHUNK,
-    },
-    Workload {
-        name: "crlf_small",
-        corpus: crlf_small,
-        chunk_size: CHUNK,
-    },
-    Workload {
-        name: "llm_tokens_1byte",
-        corpus: llm_tokens_1byte,
-        chunk_size: 1,
-    },
+    Workload { name: "llm_tokens", corpus: llm_tokens, chunk_size: CHUNK },
+    Workload { name: "notifications", corpus: notifications, chunk_size: CHUNK },
+    Workload { name: "large_payloads", corpus: large_payloads, chunk_size: CHUNK },
+    Workload { name: "crlf_small", corpus: crlf_small, chunk_size: CHUNK },
+    Workload { name: "llm_tokens_1byte", corpus: llm_tokens_1byte, chunk_size: 1 },
 ];
 
 /// A tiny deterministic PCG-style generator (64-bit LCG, high bits out), so
@@ -160,10 +140,8 @@ impl Lcg {
     }
 
     fn next_u32(&mut self) -> u32 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 =
+            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) as u32
     }
 
@@ -404,12 +382,8 @@ pub fn notifications_with(events: usize) -> Vec<u8> {
             }
             out.extend_from_slice(rng.pick(WORDS).as_bytes());
         }
-        write!(
-            out,
-            "\",\"mentions\":[\"U{:06}\"],\"thread\":null}}\n\n",
-            rng.below(100_000)
-        )
-        .expect(WRITE);
+        write!(out, "\",\"mentions\":[\"U{:06}\"],\"thread\":null}}\n\n", rng.below(100_000))
+            .expect(WRITE);
     }
     out
 }
@@ -521,10 +495,7 @@ pub fn reference(corpus: &[u8]) -> Summary {
 /// The throughput floor: counts `\n` bytes with `memchr::memchr_iter` over
 /// each chunk. Any parser has to look at every byte at least this fast.
 pub fn memchr_floor(chunks: &[&[u8]]) -> usize {
-    chunks
-        .iter()
-        .map(|chunk| memchr::memchr_iter(b'\n', chunk).count())
-        .sum()
+    chunks.iter().map(|chunk| memchr::memchr_iter(b'\n', chunk).count()).sum()
 }
 
 /// Our parser (the workspace `sse-core`), with a 128 KiB buffer: enough for
@@ -620,9 +591,7 @@ pub fn async_sse(chunks: &[&[u8]]) -> Summary {
 /// slice is not one.
 pub fn sseer(chunks: &[&[u8]]) -> Summary {
     let input = stream::iter(
-        chunks
-            .iter()
-            .map(|chunk| Ok::<_, Infallible>(bytes::Bytes::copy_from_slice(chunk))),
+        chunks.iter().map(|chunk| Ok::<_, Infallible>(bytes::Bytes::copy_from_slice(chunk))),
     );
     let mut events = ::sseer::EventStream::new(input);
     block_on(async {
@@ -664,9 +633,7 @@ pub fn sse_stream(chunks: &[&[u8]]) -> Summary {
         let mut summary = Summary::default();
         while let Some(item) = events.next().await {
             match item {
-                Ok(::sse_stream::Sse {
-                    data: Some(data), ..
-                }) => summary.add(data.len()),
+                Ok(::sse_stream::Sse { data: Some(data), .. }) => summary.add(data.len()),
                 Ok(_) => {}
                 Err(e) => panic!("sse-stream: {e}"),
             }

@@ -68,10 +68,7 @@ fn corpora_have_the_requested_shape() {
     let average = llm.len() / 10_000;
     assert!((170..=190).contains(&average), "llm event size {average}");
     assert!(std::str::from_utf8(&llm).is_ok());
-    assert!(
-        llm.iter().any(|&b| b >= 0x80),
-        "llm corpus has multi-byte UTF-8"
-    );
+    assert!(llm.iter().any(|&b| b >= 0x80), "llm corpus has multi-byte UTF-8");
     // The 1-byte corpus is a prefix of the full one.
     assert!(llm.starts_with(&llm_tokens_with(2_000)));
 

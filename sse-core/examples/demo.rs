@@ -33,12 +33,7 @@ fn built_in_stream() -> Vec<u8> {
     for (i, token) in tokens.iter().enumerate() {
         let json = format!(r#"{{"index":{i},"delta":"{token}"}}"#);
         let id = i.to_string();
-        Frame::new()
-            .event("token")
-            .id(&id)
-            .data(&json)
-            .write_to(&mut stream)
-            .expect("valid frame");
+        Frame::new().event("token").id(&id).data(&json).write_to(&mut stream).expect("valid frame");
     }
     stream.extend_from_slice(KEEP_ALIVE);
     Frame::new()
@@ -47,10 +42,7 @@ fn built_in_stream() -> Vec<u8> {
         .write_to(&mut stream)
         .expect("valid frame");
     // An id with a line break would inject fields: the encoder refuses it.
-    let refused = Frame::new()
-        .id("7\ndata: forged")
-        .data("x")
-        .write_to(&mut stream);
+    let refused = Frame::new().id("7\ndata: forged").data("x").write_to(&mut stream);
     println!("encoder refused an injected id: {:?}", refused.err());
     stream
 }
@@ -82,10 +74,6 @@ fn main() -> std::io::Result<()> {
     if parser.finish() {
         eprintln!("stream ended inside an event; it was discarded");
     }
-    println!(
-        "last event id: {:?}, retry: {:?}",
-        parser.last_event_id(),
-        parser.retry()
-    );
+    println!("last event id: {:?}, retry: {:?}", parser.last_event_id(), parser.retry());
     Ok(())
 }

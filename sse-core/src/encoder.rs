@@ -120,13 +120,7 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// An empty frame.
     pub const fn new() -> Self {
-        Self {
-            comment: None,
-            event: None,
-            id: None,
-            retry: None,
-            data: None,
-        }
+        Self { comment: None, event: None, id: None, retry: None, data: None }
     }
 
     /// A frame with only a comment.
@@ -198,12 +192,8 @@ impl<'a> Frame<'a> {
     /// [`FrameError`] if the frame is invalid.
     pub fn encoded_len(&self) -> Result<usize, FrameError> {
         self.validate()?;
-        let mut counter = SliceSink {
-            out: &mut [],
-            len: 0,
-        };
-        self.write_fields(&mut counter)
-            .unwrap_or_else(|never| match never {});
+        let mut counter = SliceSink { out: &mut [], len: 0 };
+        self.write_fields(&mut counter).unwrap_or_else(|never| match never {});
         Ok(counter.len)
     }
 
@@ -218,8 +208,7 @@ impl<'a> Frame<'a> {
         self.validate()?;
         let capacity = out.len();
         let mut sink = SliceSink { out, len: 0 };
-        self.write_fields(&mut sink)
-            .unwrap_or_else(|never| match never {});
+        self.write_fields(&mut sink).unwrap_or_else(|never| match never {});
         if sink.len > capacity {
             return Err(EncodeError::BufferTooSmall { required: sink.len });
         }
@@ -306,10 +295,7 @@ mod tests {
         let cases: &[(Frame<'_>, &[u8])] = &[
             (Frame::new().data("hi"), b"data: hi\n\n"),
             (Frame::new().data(""), b"data:\n\n"),
-            (
-                Frame::new().data("a\nb\rc\r\nd"),
-                b"data: a\ndata: b\ndata: c\ndata: d\n\n",
-            ),
+            (Frame::new().data("a\nb\rc\r\nd"), b"data: a\ndata: b\ndata: c\ndata: d\n\n"),
             (Frame::new().data("a\n"), b"data: a\ndata:\n\n"),
             (Frame::new().data(" lead"), b"data:  lead\n\n"),
             (Frame::new().id(""), b"id:\n\n"),
@@ -317,12 +303,7 @@ mod tests {
             (Frame::comment_only(""), b":\n"),
             (Frame::comment_only("a\r\nb"), b": a\n: b\n"),
             (
-                Frame::new()
-                    .comment("c")
-                    .event("e")
-                    .id("1")
-                    .retry(10)
-                    .data("d"),
+                Frame::new().comment("c").event("e").id("1").retry(10).data("d"),
                 b": c\nevent: e\nid: 1\nretry: 10\ndata: d\n\n",
             ),
         ];
@@ -336,10 +317,7 @@ mod tests {
     fn rejects_injection() {
         let mut out = [0u8; 64];
         let bad = [
-            (
-                Frame::new().event("a\rb"),
-                FrameError::EventTypeHasLineBreak,
-            ),
+            (Frame::new().event("a\rb"), FrameError::EventTypeHasLineBreak),
             (Frame::new().event("a\n"), FrameError::EventTypeHasLineBreak),
             (Frame::new().id("1\n\ndata: x"), FrameError::IdHasLineBreak),
             (Frame::new().id("\r"), FrameError::IdHasLineBreak),
@@ -356,10 +334,7 @@ mod tests {
         let frame = Frame::new().event("tick").data("0123456789");
         let need = frame.encoded_len().unwrap();
         let mut small = [0u8; 8];
-        assert_eq!(
-            frame.encode(&mut small),
-            Err(EncodeError::BufferTooSmall { required: need })
-        );
+        assert_eq!(frame.encode(&mut small), Err(EncodeError::BufferTooSmall { required: need }));
         let mut exact = [0u8; 64];
         assert_eq!(frame.encode(&mut exact[..need]), Ok(need));
     }

@@ -35,16 +35,10 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::DataTooLarge { limit } => {
-                write!(
-                    f,
-                    "event data exceeds the {limit}-byte data limit; event skipped"
-                )
+                write!(f, "event data exceeds the {limit}-byte data limit; event skipped")
             }
             Self::EventTypeTooLong { limit } => {
-                write!(
-                    f,
-                    "event type exceeds the {limit}-byte limit; event skipped"
-                )
+                write!(f, "event type exceeds the {limit}-byte limit; event skipped")
             }
             Self::IdTooLong { limit } => {
                 write!(f, "event id exceeds the {limit}-byte limit; event skipped")

@@ -62,10 +62,8 @@ pub struct Limits {
 
 impl Limits {
     /// [`DEFAULT_MAX_ID_LEN`] and [`DEFAULT_MAX_EVENT_TYPE_LEN`].
-    pub const DEFAULT: Self = Self {
-        max_id_len: DEFAULT_MAX_ID_LEN,
-        max_event_type_len: DEFAULT_MAX_EVENT_TYPE_LEN,
-    };
+    pub const DEFAULT: Self =
+        Self { max_id_len: DEFAULT_MAX_ID_LEN, max_event_type_len: DEFAULT_MAX_EVENT_TYPE_LEN };
 
     /// Sets the longest accepted `id` value.
     #[must_use]
@@ -83,28 +81,19 @@ impl Limits {
 
     /// Buffer bytes these limits reserve before any data fits.
     pub const fn reserved_bytes(&self) -> usize {
-        self.max_id_len
-            .saturating_mul(3)
-            .saturating_add(self.max_event_type_len)
+        self.max_id_len.saturating_mul(3).saturating_add(self.max_event_type_len)
     }
 
     /// The defaults, shrunk so that at least 25/32 of a buffer of `len`
     /// bytes is left for data. This is what [`Parser::new`] uses.
     pub const fn scaled_for(len: usize) -> Self {
-        let id = if len / 16 < DEFAULT_MAX_ID_LEN {
-            len / 16
-        } else {
-            DEFAULT_MAX_ID_LEN
-        };
+        let id = if len / 16 < DEFAULT_MAX_ID_LEN { len / 16 } else { DEFAULT_MAX_ID_LEN };
         let ty = if len / 32 < DEFAULT_MAX_EVENT_TYPE_LEN {
             len / 32
         } else {
             DEFAULT_MAX_EVENT_TYPE_LEN
         };
-        Self {
-            max_id_len: id,
-            max_event_type_len: ty,
-        }
+        Self { max_id_len: id, max_event_type_len: ty }
     }
 }
 
@@ -184,12 +173,7 @@ enum Partial {
     Event,
     /// Appending to id slot `slot`; `too_long` once past the limit (kept
     /// reading: a NUL later in the line makes the field ignored instead).
-    Id {
-        slot: u8,
-        len: usize,
-        nul: bool,
-        too_long: bool,
-    },
+    Id { slot: u8, len: usize, nul: bool, too_long: bool },
     /// Accumulating digits; `None` once a non-digit or overflow was seen.
     Retry { value: Option<u64>, digits: bool },
 }
@@ -336,10 +320,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let available = buffer.as_ref().len();
         let required = limits.reserved_bytes().saturating_add(1);
         if required > available {
-            return Err(CapacityError {
-                required,
-                available,
-            });
+            return Err(CapacityError { required, available });
         }
         Ok(Self::build(buffer, limits))
     }
@@ -375,10 +356,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// The limits in force.
     pub fn limits(&self) -> Limits {
-        Limits {
-            max_id_len: self.id_cap,
-            max_event_type_len: self.type_cap,
-        }
+        Limits { max_id_len: self.id_cap, max_event_type_len: self.type_cap }
     }
 
     /// The reconnection time in milliseconds set by the last valid `retry`
@@ -415,10 +393,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let slot = self.free_id_slot();
         let at = self.id_at + usize::from(slot) * self.id_cap;
         self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
-        self.last_id = IdRef {
-            slot,
-            len: bytes.len(),
-        };
+        self.last_id = IdRef { slot, len: bytes.len() };
         self.pending_id = None;
         Ok(())
     }
@@ -456,7 +431,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// Call again with `&input[feed.consumed..]` after an event or error.
     /// Work is linear in the input however it is split: no byte is scanned
     /// again on a later call.
-    #[inline]
+    #[inline(always)]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
         let mut borrowed = Borrowed::default();
         let (consumed, step) = self.run(input, &mut borrowed);
@@ -508,6 +483,19 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     #[inline]
     fn run(&mut self, input: &[u8], borrowed: &mut Borrowed) -> (usize, Step) {
         let len = input.len();
+        // Inside a data value (the usual state when input trickles in a few
+        // bytes at a time) nothing below applies: go straight to the value.
+        if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
+            let (end, next) = match find_eol(input) {
+                None => (len, len),
+                Some(i) => (i, self.end_line(input, i)),
+            };
+            if let Err(e) = self.push_data(&input[..end]) {
+                self.abort_block(borrowed);
+                return (next, Step::Error(e));
+            }
+            return self.lines(input, next, borrowed);
+        }
         let mut pos = 0;
         if self.bom != BOM_DONE {
             while pos < len {
@@ -523,10 +511,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                     if matched > 0 {
                         let mut bytes = [0; MAX_NAME];
                         bytes[..matched].copy_from_slice(&BOM[..matched]);
-                        self.line = Line::Name {
-                            len: self.bom,
-                            bytes,
-                        };
+                        self.line = Line::Name { len: self.bom, bytes };
                     }
                     self.bom = BOM_DONE;
                     break;
@@ -545,6 +530,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if matches!(self.line, Line::Start) && self.block_is_empty() {
             borrowed.block_start = Some(pos);
         }
+        self.lines(input, pos, borrowed)
+    }
+
+    /// Runs the line state machine from `pos` to an event, an error or the
+    /// end of `input`.
+    #[inline(always)]
+    fn lines(&mut self, input: &[u8], mut pos: usize, borrowed: &mut Borrowed) -> (usize, Step) {
+        let len = input.len();
         while pos < len {
             // Most lines start fresh: test that before the general match.
             let result = if let Line::Start = self.line {
@@ -566,17 +559,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// Continues a line that an earlier input left unfinished.
     fn resume_line(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
-        {
-            match self.line {
-                Line::Start => self.line_start(input, pos, borrowed),
-                Line::Name { len, bytes } => {
-                    self.resume_name(input, pos, &bytes[..usize::from(len)], borrowed)
-                }
-                Line::Value { partial, at_start } => {
-                    self.resume_value(input, pos, partial, at_start)
-                }
-                Line::Skip => Ok(self.skip_line(input, pos)),
+        match self.line {
+            Line::Start => self.line_start(input, pos, borrowed),
+            Line::Name { len, bytes } => {
+                self.resume_name(input, pos, &bytes[..usize::from(len)], borrowed)
             }
+            Line::Value { partial, at_start } => self.resume_value(input, pos, partial, at_start),
+            Line::Skip => Ok(self.skip_line(input, pos)),
         }
     }
 
@@ -610,10 +599,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             self.commit_id();
             self.type_len = None;
             self.block_retry = None;
-            *borrowed = Borrowed {
-                block_start: Some(next),
-                ..Borrowed::default()
-            };
+            *borrowed = Borrowed { block_start: Some(next), ..Borrowed::default() };
             return Ok(Advance::To(next));
         }
         if first == b':' || self.skipping {
@@ -641,10 +627,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 self.line = if rest.len() <= MAX_NAME {
                     let mut bytes = [0; MAX_NAME];
                     bytes[..rest.len()].copy_from_slice(rest);
-                    Line::Name {
-                        len: rest.len() as u8,
-                        bytes,
-                    }
+                    Line::Name { len: rest.len() as u8, bytes }
                 } else {
                     Line::Skip
                 };
@@ -672,10 +655,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         match found {
             None => {
                 self.line = if total <= MAX_NAME {
-                    Line::Name {
-                        len: total as u8,
-                        bytes,
-                    }
+                    Line::Name { len: total as u8, bytes }
                 } else {
                     Line::Skip
                 };
@@ -704,8 +684,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if input[at] != b':' {
             // No colon: the whole line is the field name, the value is "".
             let next = self.end_line(input, at);
-            self.complete_value(field, input, at, at, borrowed)
-                .map_err(|e| (next, e))?;
+            self.complete_value(field, input, at, at, borrowed).map_err(|e| (next, e))?;
             return Ok(Advance::To(next));
         }
         if field == Field::Ignored {
@@ -716,13 +695,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if start == input.len() {
             // Skip the line if setting up the value fails.
             self.line = Line::Skip;
-            let partial = self
-                .begin_value(field, input, borrowed)
-                .map_err(|e| (start, e))?;
-            self.line = Line::Value {
-                partial,
-                at_start: true,
-            };
+            let partial = self.begin_value(field, input, borrowed).map_err(|e| (start, e))?;
+            self.line = Line::Value { partial, at_start: true };
             return Ok(Advance::To(start));
         }
         if input[start] == b' ' {
@@ -732,21 +706,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Some(i) => {
                 let end = start + i;
                 let next = self.end_line(input, end);
-                self.complete_value(field, input, start, end, borrowed)
-                    .map_err(|e| (next, e))?;
+                self.complete_value(field, input, start, end, borrowed).map_err(|e| (next, e))?;
                 Ok(Advance::To(next))
             }
             None => {
                 self.line = Line::Skip;
-                let mut partial = self
-                    .begin_value(field, input, borrowed)
-                    .map_err(|e| (start, e))?;
-                self.append_value(&mut partial, &input[start..])
-                    .map_err(|e| (input.len(), e))?;
-                self.line = Line::Value {
-                    partial,
-                    at_start: false,
-                };
+                let mut partial =
+                    self.begin_value(field, input, borrowed).map_err(|e| (start, e))?;
+                self.append_value(&mut partial, &input[start..]).map_err(|e| (input.len(), e))?;
+                self.line = Line::Value { partial, at_start: false };
                 Ok(Advance::To(input.len()))
             }
         }
@@ -766,18 +734,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         match find_eol(rest) {
             Some(i) => {
                 let next = self.end_line(input, pos + i);
-                self.append_value(&mut partial, &rest[..i])
-                    .map_err(|e| (next, e))?;
+                self.append_value(&mut partial, &rest[..i]).map_err(|e| (next, e))?;
                 self.end_value(partial).map_err(|e| (next, e))?;
                 Ok(Advance::To(next))
             }
             None => {
-                self.append_value(&mut partial, rest)
-                    .map_err(|e| (input.len(), e))?;
-                self.line = Line::Value {
-                    partial,
-                    at_start: false,
-                };
+                self.append_value(&mut partial, rest).map_err(|e| (input.len(), e))?;
+                self.line = Line::Value { partial, at_start: false };
                 Ok(Advance::To(input.len()))
             }
         }
@@ -814,9 +777,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         match field {
             Field::Data if !self.has_data => {
                 if value.len() > self.data_cap {
-                    return Err(ParseError::DataTooLarge {
-                        limit: self.data_cap,
-                    });
+                    return Err(ParseError::DataTooLarge { limit: self.data_cap });
                 }
                 self.has_data = true;
                 borrowed.data = Some((start, end));
@@ -824,9 +785,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             }
             Field::Event => {
                 if value.len() > self.type_cap {
-                    return Err(ParseError::EventTypeTooLong {
-                        limit: self.type_cap,
-                    });
+                    return Err(ParseError::EventTypeTooLong { limit: self.type_cap });
                 }
                 self.type_len = None;
                 borrowed.event = Some((start, end));
@@ -866,21 +825,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 self.type_len = Some(0);
                 Partial::Event
             }
-            Field::Id => Partial::Id {
-                slot: self.free_id_slot(),
-                len: 0,
-                nul: false,
-                too_long: false,
-            },
-            Field::Retry => Partial::Retry {
-                value: Some(0),
-                digits: false,
-            },
+            Field::Id => {
+                Partial::Id { slot: self.free_id_slot(), len: 0, nul: false, too_long: false }
+            }
+            Field::Retry => Partial::Retry { value: Some(0), digits: false },
             // Ignored fields never get here: they become `Line::Skip`.
-            Field::Ignored => Partial::Retry {
-                value: None,
-                digits: false,
-            },
+            Field::Ignored => Partial::Retry { value: None, digits: false },
         })
     }
 
@@ -890,21 +840,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Partial::Event => {
                 let len = self.type_len.unwrap_or(0);
                 if bytes.len() > self.type_cap - len {
-                    return Err(ParseError::EventTypeTooLong {
-                        limit: self.type_cap,
-                    });
+                    return Err(ParseError::EventTypeTooLong { limit: self.type_cap });
                 }
                 let at = self.type_at + len;
                 self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
                 self.type_len = Some(len + bytes.len());
                 Ok(())
             }
-            Partial::Id {
-                slot,
-                len,
-                nul,
-                too_long,
-            } => {
+            Partial::Id { slot, len, nul, too_long } => {
                 *nul |= memchr(0, bytes).is_some();
                 if !*too_long {
                     if bytes.len() > self.id_cap - *len {
@@ -920,9 +863,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Partial::Retry { value, digits } => {
                 for &b in bytes {
                     *value = match (*value, b) {
-                        (Some(v), b'0'..=b'9') => v
-                            .checked_mul(10)
-                            .and_then(|v| v.checked_add(u64::from(b - b'0'))),
+                        (Some(v), b'0'..=b'9') => {
+                            v.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0')))
+                        }
                         _ => None,
                     };
                 }
@@ -948,10 +891,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 self.pending_id = Some(IdRef { slot, len });
                 Ok(())
             }
-            Partial::Retry {
-                value: Some(ms),
-                digits: true,
-            } => {
+            Partial::Retry { value: Some(ms), digits: true } => {
                 self.retry = Some(ms);
                 self.block_retry = Some(ms);
                 Ok(())
@@ -960,14 +900,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
+    #[inline]
     fn push_data(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
         if bytes.len() > self.data_cap - self.data_len {
-            return Err(ParseError::DataTooLarge {
-                limit: self.data_cap,
-            });
+            return Err(ParseError::DataTooLarge { limit: self.data_cap });
         }
         let at = self.data_len;
-        self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
+        let dst = &mut self.buf.as_mut()[at..at + bytes.len()];
+        if bytes.len() <= 8 {
+            // A `memcpy` call costs more than this for a few bytes.
+            for (d, s) in dst.iter_mut().zip(bytes) {
+                *d = *s;
+            }
+        } else {
+            dst.copy_from_slice(bytes);
+        }
         self.data_len += bytes.len();
         Ok(())
     }
@@ -975,9 +922,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// A slot holding neither the last event ID nor the pending one.
     fn free_id_slot(&self) -> u8 {
         let pending = self.pending_id.map(|p| p.slot);
-        (0..3u8)
-            .find(|&s| s != self.last_id.slot && Some(s) != pending)
-            .unwrap_or(0)
+        (0..3u8).find(|&s| s != self.last_id.slot && Some(s) != pending).unwrap_or(0)
     }
 
     fn commit_id(&mut self) {
@@ -1051,32 +996,21 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             (None, None) if span.is_some() => Some(Text::Stored(0, self.data_len)),
             (None, None) => self.decode_stored(0, self.data_len, self.data_cap),
         }
-        .ok_or(ParseError::DataTooLarge {
-            limit: self.data_cap,
-        });
+        .ok_or(ParseError::DataTooLarge { limit: self.data_cap });
         let event_type = match (b.event.and_then(slice), b.event, self.type_len) {
             (Some(text), _, _) => Some(Some(Text::Input(text))),
             (None, Some(range), _) => Some(self.decode(input, range, self.type_at, self.type_cap)),
             (None, None, Some(len)) => Some(self.decode_stored(self.type_at, len, self.type_cap)),
             (None, None, None) => None,
         }
-        .map(|t| {
-            t.ok_or(ParseError::EventTypeTooLong {
-                limit: self.type_cap,
-            })
-        })
+        .map(|t| t.ok_or(ParseError::EventTypeTooLong { limit: self.type_cap }))
         .transpose();
         let id = b.id.and_then(slice);
         let retry = self.block_retry;
         let result = match (data, event_type) {
             (Ok(data), Ok(event_type)) => {
                 self.commit_id();
-                Ok(Ready {
-                    data,
-                    event_type,
-                    id,
-                    retry,
-                })
+                Ok(Ready { data, event_type, id, retry })
             }
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
@@ -1115,12 +1049,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     #[inline]
     fn event<'p, 'i: 'p>(&'p self, ready: Ready<'i>) -> Event<'p> {
-        let Ready {
-            data,
-            event_type,
-            id,
-            retry,
-        } = ready;
+        let Ready { data, event_type, id, retry } = ready;
         let text = |t: Text<'i>| -> &'p str {
             match t {
                 Text::Input(s) => s,

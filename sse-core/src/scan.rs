@@ -34,10 +34,7 @@ pub(crate) fn find_eol(hay: &[u8]) -> Option<usize> {
     }
     if at < SHORT {
         // Fewer than 8 bytes left in a short haystack.
-        return hay[at..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map(|i| at + i);
+        return hay[at..].iter().position(|&b| b == b'\n' || b == b'\r').map(|i| at + i);
     }
     memchr2(b'\n', b'\r', &hay[at..]).map(|i| at + i)
 }
@@ -61,11 +58,7 @@ mod tests {
                     if pos > 0 {
                         hay[pos - 1] = eol.wrapping_add(1);
                     }
-                    assert_eq!(
-                        find_eol(&hay[..len]),
-                        naive(&hay[..len]),
-                        "len {len} pos {pos}"
-                    );
+                    assert_eq!(find_eol(&hay[..len]), naive(&hay[..len]), "len {len} pos {pos}");
                     hay = [b'a'; 80];
                 }
             }

@@ -127,10 +127,7 @@ mod tests {
             (b"\xf4\x90\x80\x80", "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),
             (b"\xe2\x82\xac\xe2", "\u{20AC}\u{FFFD}"),
             (b"\x80\x80\x80", "\u{FFFD}\u{FFFD}\u{FFFD}"),
-            (
-                b"ok\xe1\x80\xe2\xf0\x91\x92\xf1\xbfA",
-                "ok\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}A",
-            ),
+            (b"ok\xe1\x80\xe2\xf0\x91\x92\xf1\xbfA", "ok\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}A"),
         ];
         for (input, want) in cases {
             let (region, n) = lossy(input);

@@ -158,26 +158,16 @@ pub fn parse_chunks<B: AsRef<[u8]> + AsMut<[u8]>>(
                 id: e.id.to_owned(),
             }));
         }
-        assert!(
-            rest.is_empty(),
-            "parser stopped early with {} bytes left",
-            rest.len()
-        );
+        assert!(rest.is_empty(), "parser stopped early with {} bytes left", rest.len());
     }
     parser.finish();
-    Outcome {
-        items,
-        retry: parser.retry(),
-        last_event_id: parser.last_event_id().to_owned(),
-    }
+    Outcome { items, retry: parser.retry(), last_event_id: parser.last_event_id().to_owned() }
 }
 
 /// Parses with a fresh parser whose buffer and limits are comfortably large
 /// (64 KiB of data, 4 KiB ids and event types).
 pub fn parse_with_core(chunks: &[&[u8]]) -> Outcome {
-    let limits = Limits::DEFAULT
-        .with_max_id_len(4096)
-        .with_max_event_type_len(4096);
+    let limits = Limits::DEFAULT.with_max_id_len(4096).with_max_event_type_len(4096);
     let mut parser = Parser::with_limits(vec![0u8; (1 << 16) + limits.reserved_bytes()], limits)
         .expect("buffer fits the limits");
     parse_chunks(&mut parser, chunks)
@@ -207,9 +197,7 @@ pub fn check_vector(vector: &Vector) -> Result<(), String> {
     // reading of the spec behind it.
     let reference = reference::parse(&input);
     if reference != expected {
-        failures.push(format!(
-            "reference parser: expected {expected:?}\n      got {reference:?}"
-        ));
+        failures.push(format!("reference parser: expected {expected:?}\n      got {reference:?}"));
     }
     if failures.is_empty() {
         Ok(())
@@ -262,11 +250,8 @@ pub mod reference {
                 if data.ends_with('\n') {
                     data.pop();
                 }
-                let t = if event_type.is_empty() {
-                    "message".to_owned()
-                } else {
-                    event_type.clone()
-                };
+                let t =
+                    if event_type.is_empty() { "message".to_owned() } else { event_type.clone() };
                 items.push(Ok(OwnedEvent {
                     event_type: t,
                     data: std::mem::take(&mut data),
@@ -302,11 +287,7 @@ pub mod reference {
                 _ => {}
             }
         }
-        Outcome {
-            items,
-            retry,
-            last_event_id,
-        }
+        Outcome { items, retry, last_event_id }
     }
 }
 

@@ -5,16 +5,11 @@ use sse_core::{CapacityError, Limits, ParseError, Parser, Status};
 
 #[test]
 fn with_limits_checks_the_buffer() {
-    let limits = Limits::DEFAULT
-        .with_max_id_len(10)
-        .with_max_event_type_len(6);
+    let limits = Limits::DEFAULT.with_max_id_len(10).with_max_event_type_len(6);
     assert_eq!(limits.reserved_bytes(), 36);
     assert_eq!(
         Parser::with_limits([0u8; 36], limits).err(),
-        Some(CapacityError {
-            required: 37,
-            available: 36
-        })
+        Some(CapacityError { required: 37, available: 36 })
     );
     let parser = Parser::with_limits([0u8; 37], limits).unwrap();
     assert_eq!(parser.max_data_len(), 1);
@@ -24,13 +19,7 @@ fn with_limits_checks_the_buffer() {
 #[test]
 fn new_scales_limits_for_small_buffers() {
     let small = Parser::new([0u8; 256]);
-    assert_eq!(
-        small.limits(),
-        Limits {
-            max_id_len: 16,
-            max_event_type_len: 8
-        }
-    );
+    assert_eq!(small.limits(), Limits { max_id_len: 16, max_event_type_len: 8 });
     assert_eq!(small.max_data_len(), 256 - 3 * 16 - 8);
     let large: Parser<[u8; 8192]> = Parser::default();
     assert_eq!(large.limits(), Limits::DEFAULT);
@@ -42,10 +31,7 @@ fn new_scales_limits_for_small_buffers() {
 fn zero_capacity_parser_rejects_data_but_keeps_going() {
     let mut parser = Parser::new([0u8; 0]);
     let mut rest: &[u8] = b"data: x\n\nretry: 9\n\ndata\n\n";
-    assert_eq!(
-        parser.next(&mut rest),
-        Some(Err(ParseError::DataTooLarge { limit: 0 }))
-    );
+    assert_eq!(parser.next(&mut rest), Some(Err(ParseError::DataTooLarge { limit: 0 })));
     // An empty data line fits in zero bytes.
     let event = parser.next(&mut rest).unwrap().unwrap();
     assert_eq!(event.data, "");
@@ -65,15 +51,9 @@ fn seeding_the_last_event_id() {
     let long = "x".repeat(parser.limits().max_id_len + 1);
     assert_eq!(
         parser.set_last_event_id(&long),
-        Err(ParseError::IdTooLong {
-            limit: parser.limits().max_id_len
-        })
+        Err(ParseError::IdTooLong { limit: parser.limits().max_id_len })
     );
-    assert_eq!(
-        parser.last_event_id(),
-        "abc-17",
-        "failed seeding leaves the id alone"
-    );
+    assert_eq!(parser.last_event_id(), "abc-17", "failed seeding leaves the id alone");
 }
 
 #[test]
@@ -122,25 +102,14 @@ fn feed_reports_consumed_bytes() {
 
 #[test]
 fn errors_name_their_limit_and_skip_only_that_event() {
-    let limits = Limits::DEFAULT
-        .with_max_id_len(4)
-        .with_max_event_type_len(4);
+    let limits = Limits::DEFAULT.with_max_id_len(4).with_max_event_type_len(4);
     let mut parser = Parser::with_limits([0u8; 64], limits).unwrap();
     let mut rest: &[u8] =
         b"id: 12345\ndata: a\n\nevent: toolong\ndata: b\n\nid: ok\nevent: ok\ndata: c\nretry: 5\n\n";
-    assert_eq!(
-        parser.next(&mut rest),
-        Some(Err(ParseError::IdTooLong { limit: 4 }))
-    );
-    assert_eq!(
-        parser.next(&mut rest),
-        Some(Err(ParseError::EventTypeTooLong { limit: 4 }))
-    );
+    assert_eq!(parser.next(&mut rest), Some(Err(ParseError::IdTooLong { limit: 4 })));
+    assert_eq!(parser.next(&mut rest), Some(Err(ParseError::EventTypeTooLong { limit: 4 })));
     let event = parser.next(&mut rest).unwrap().unwrap();
-    assert_eq!(
-        (event.event_type, event.data, event.id, event.retry),
-        ("ok", "c", "ok", Some(5))
-    );
+    assert_eq!((event.event_type, event.data, event.id, event.retry), ("ok", "c", "ok", Some(5)));
     assert_eq!(
         ParseError::IdTooLong { limit: 4 }.to_string(),
         "event id exceeds the 4-byte limit; event skipped"
@@ -156,19 +125,12 @@ fn nul_in_an_overlong_id_means_ignored_not_error() {
         let input = b"id: 123456\0\ndata: a\n\n";
         let mut parser = Parser::with_limits([0u8; 512], limits).unwrap();
         let mut got = Vec::new();
-        for chunk in [
-            &input[..split.min(input.len())],
-            &input[split.min(input.len())..],
-        ] {
+        for chunk in [&input[..split.min(input.len())], &input[split.min(input.len())..]] {
             let mut rest = chunk;
             while let Some(item) = parser.next(&mut rest) {
                 got.push(item.map(|e| (e.data.to_owned(), e.id.to_owned())));
             }
         }
-        assert_eq!(
-            got,
-            vec![Ok(("a".to_owned(), String::new()))],
-            "split {split}"
-        );
+        assert_eq!(got, vec![Ok(("a".to_owned(), String::new()))], "split {split}");
     }
 }

@@ -11,9 +11,7 @@ fn run_dir(dir: &Path) -> (usize, Vec<String>) {
     let failures = vectors
         .iter()
         .filter_map(|(path, v)| {
-            check_vector(v)
-                .err()
-                .map(|e| format!("{path} ({}):\n    {e}", v.name))
+            check_vector(v).err().map(|e| format!("{path} ({}):\n    {e}", v.name))
         })
         .collect();
     (vectors.len(), failures)
@@ -38,11 +36,7 @@ fn external_vectors_from_env() {
         return;
     };
     let (count, failures) = run_dir(Path::new(&dir));
-    assert!(
-        count > 0,
-        "SSE_VECTORS={} holds no *.json vectors",
-        dir.to_string_lossy()
-    );
+    assert!(count > 0, "SSE_VECTORS={} holds no *.json vectors", dir.to_string_lossy());
     assert!(
         failures.is_empty(),
         "{} of {count} external vectors failed:\n{}",

@@ -27,12 +27,11 @@ fn run<B: AsRef<[u8]> + AsMut<[u8]>>(
     for piece in input.chunks(chunk) {
         let mut rest = piece;
         while let Some(item) = parser.next(&mut rest) {
-            out.push(item.map(|e| {
-                (
-                    e.data.len(),
-                    format!("{}:{}", e.id, &e.data[..e.data.len().min(5)]),
-                )
-            }));
+            out.push(
+                item.map(|e| {
+                    (e.data.len(), format!("{}:{}", e.id, &e.data[..e.data.len().min(5)]))
+                }),
+            );
         }
     }
     assert!(!parser.finish());
@@ -48,10 +47,7 @@ fn five_mib_line() {
         let got = run(&mut roomy, &input, chunk);
         assert_eq!(
             got,
-            vec![
-                Ok((big_len, "big:abcde".to_owned())),
-                Ok((5, "next:after".to_owned()))
-            ],
+            vec![Ok((big_len, "big:abcde".to_owned())), Ok((5, "next:after".to_owned()))],
             "chunk {chunk}"
         );
 
@@ -60,10 +56,7 @@ fn five_mib_line() {
         let got = run(&mut small, &input, chunk);
         assert_eq!(
             got,
-            vec![
-                Err(ParseError::DataTooLarge { limit }),
-                Ok((5, "next:after".to_owned()))
-            ],
+            vec![Err(ParseError::DataTooLarge { limit }), Ok((5, "next:after".to_owned()))],
             "chunk {chunk}"
         );
         // The rejected event's id never applied; the next one's did.

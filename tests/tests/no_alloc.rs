@@ -66,28 +66,15 @@ fn parsing_and_encoding_allocate_nothing() {
     let mut out = [0u8; 256];
     let mut sink = CountingSink(0);
     for i in 0..1000u64 {
-        let n = Frame::new()
-            .event("tick")
-            .id("1")
-            .retry(i)
-            .data("a\nb\r\nc")
-            .encode(&mut out)
-            .unwrap();
+        let n =
+            Frame::new().event("tick").id("1").retry(i).data("a\nb\r\nc").encode(&mut out).unwrap();
         assert!(n > 0);
-        Frame::new()
-            .comment("keep\nalive")
-            .data(&long)
-            .write_to(&mut sink)
-            .unwrap();
+        Frame::new().comment("keep\nalive").data(&long).write_to(&mut sink).unwrap();
     }
     let change = region.change();
 
     assert_eq!(
-        (
-            change.allocations,
-            change.reallocations,
-            change.bytes_allocated
-        ),
+        (change.allocations, change.reallocations, change.bytes_allocated),
         (0, 0, 0),
         "parsing/encoding allocated: {change:?}"
     );

@@ -50,11 +50,7 @@ const TOKENS: &[&[u8]] = &[
 
 fn stream() -> impl Strategy<Value = Vec<u8>> {
     (any::<bool>(), prop::collection::vec(select(TOKENS), 0..80)).prop_map(|(bom, tokens)| {
-        let mut out = if bom {
-            b"\xEF\xBB\xBF".to_vec()
-        } else {
-            Vec::new()
-        };
+        let mut out = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
         for t in tokens {
             out.extend_from_slice(t);
         }
@@ -78,10 +74,7 @@ fn cut<'a>(input: &'a [u8], cuts: &[Index]) -> Vec<&'a [u8]> {
 
 /// Cases per property: `PROPTEST_CASES` for a deeper run, else `default`.
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn normalize_newlines(s: &str) -> String {

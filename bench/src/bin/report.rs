@@ -47,10 +47,7 @@ fn criterion_dir() -> PathBuf {
             }
         }
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("criterion")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("criterion")
 }
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -113,17 +110,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
-    let columns: Vec<&str> = PARSERS
-        .iter()
-        .map(|&(name, _)| name)
-        .chain([MEMCHR_FLOOR])
-        .collect();
+    let columns: Vec<&str> = PARSERS.iter().map(|&(name, _)| name).chain([MEMCHR_FLOOR]).collect();
     // Known groups in their usual order, then anything else that was found.
-    let mut rows: Vec<&str> = WORKLOADS
-        .iter()
-        .map(|w| w.name)
-        .filter(|name| results.contains_key(*name))
-        .collect();
+    let mut rows: Vec<&str> =
+        WORKLOADS.iter().map(|w| w.name).filter(|name| results.contains_key(*name)).collect();
     rows.extend(
         results
             .keys()
@@ -155,9 +145,7 @@ fn main() -> ExitCode {
         };
         // bytes per nanosecond is GB/s; times 1000 is MB/s.
         let rate = |name: &str| {
-            measured
-                .get(name)
-                .map(|m| m.bytes.unwrap_or(bytes) as f64 / m.nanos * 1000.0)
+            measured.get(name).map(|m| m.bytes.unwrap_or(bytes) as f64 / m.nanos * 1000.0)
         };
 
         print!("| {row} | {:.1} MB |", bytes as f64 / 1e6);
