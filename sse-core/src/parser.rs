@@ -433,8 +433,34 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// again on a later call.
     #[inline(always)]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
+        // Hot path, kept small so it inlines: inside a data value (the usual
+        // state when input trickles in a few bytes at a time), input without
+        // a line end is only appended.
+        let mut data_eol = None;
+        if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
+            match find_eol(input) {
+                None => {
+                    let status = match self.push_data(input) {
+                        Ok(()) => Status::NeedMore,
+                        Err(e) => {
+                            self.abort_block(&mut Borrowed::default());
+                            Status::Error(e)
+                        }
+                    };
+                    return Feed { consumed: input.len(), status };
+                }
+                Some(i) => data_eol = Some(i),
+            }
+        }
+        self.feed_lines(input, data_eol)
+    }
+
+    /// [`feed`](Self::feed) past its hot path; `data_eol` is where the data
+    /// value in progress ends, if the hot path found that out already.
+    #[inline(never)]
+    fn feed_lines<'p, 'i: 'p>(&'p mut self, input: &'i [u8], data_eol: Option<usize>) -> Feed<'p> {
         let mut borrowed = Borrowed::default();
-        let (consumed, step) = self.run(input, &mut borrowed);
+        let (consumed, step) = self.run(input, &mut borrowed, data_eol);
         let status = match step {
             Step::NeedMore => {
                 self.spill(input, borrowed);
@@ -481,15 +507,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     // ----- the state machine -------------------------------------------
 
     #[inline]
-    fn run(&mut self, input: &[u8], borrowed: &mut Borrowed) -> (usize, Step) {
+    fn run(
+        &mut self,
+        input: &[u8],
+        borrowed: &mut Borrowed,
+        data_eol: Option<usize>,
+    ) -> (usize, Step) {
         let len = input.len();
-        // Inside a data value (the usual state when input trickles in a few
-        // bytes at a time) nothing below applies: go straight to the value.
-        if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
-            let (end, next) = match find_eol(input) {
-                None => (len, len),
-                Some(i) => (i, self.end_line(input, i)),
-            };
+        // Inside a data value nothing below applies: go straight to it.
+        if let Some(i) = data_eol {
+            let (end, next) = (i, self.end_line(input, i));
             if let Err(e) = self.push_data(&input[..end]) {
                 self.abort_block(borrowed);
                 return (next, Step::Error(e));
