@@ -3,11 +3,12 @@
 //! # Design
 //!
 //! The parser is a resumable state machine over lines. At a line start it
-//! matches the known field names outright (or looks for the first of `:`,
-//! CR or LF with `memchr3`), then for the line end (`scan::find_eol`); no byte is looked at again on a later call, because a line
-//! cut by the end of the input leaves a small state behind ([`Line`]): the
-//! field-name bytes seen so far (at most five matter), or the field whose
-//! value is being copied, or "skip to the end of this line".
+//! matches the four field names outright (other lines: the first of `:`, CR
+//! or LF via `memchr3`), then finds the line end (`scan::find_eol`). No byte
+//! is looked at again on a later call: a line cut by the end of the input
+//! leaves a small state behind ([`Line`]): the field-name bytes seen so far
+//! (at most five matter), the field whose value is being copied, or "skip
+//! to the end of this line".
 //!
 //! Values of an event that lies wholly in one input slice are borrowed from
 //! it (zero copy). Everything else is assembled in the caller's buffer, split
@@ -16,11 +17,22 @@
 //! slot for an `id` line still arriving, which may yet turn out to contain
 //! NUL and have to be ignored).
 //!
-//! UTF-8 is decoded per value when the value is complete: line structure is
+//! UTF-8 is decoded per value, when the value is complete: line structure is
 //! pure ASCII, and an ASCII byte always ends an invalid sequence, so decoding
 //! values separately gives exactly the text that decoding the whole stream
-//! first would give. Valid text is never rewritten; invalid text is repaired
-//! in place with U+FFFD (maximal subparts, as browsers do).
+//! first would give. When a whole block is in one input, one check over its
+//! span validates all its values at once. Valid text is never rewritten;
+//! invalid text is repaired in place with U+FFFD (maximal subparts, as
+//! browsers do).
+//!
+//! # Limits
+//!
+//! A value over its limit rejects the whole event: the error is returned as
+//! soon as the limit is passed (data, event type) or the line ends (id: a
+//! NUL later in the line would make it ignored instead), the rest of the
+//! block is skipped, and none of its fields apply after that point; in
+//! particular its `id` never becomes the last event ID. Results never depend
+//! on how the input is split.
 
 use core::str;
 

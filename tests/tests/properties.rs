@@ -93,6 +93,13 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_bytes_match_reference(input in prop::collection::vec(any::<u8>(), 0..300), cuts in prop::collection::vec(any::<Index>(), 0..10)) {
+        // Unstructured input: mostly one long unknown line, but it must not
+        // panic and must still agree with the reference.
+        prop_assert_eq!(parse_with_core(&cut(&input, &cuts)), reference::parse(&input));
+    }
+
+    #[test]
     fn tight_limits_are_chunking_invariant(
         input in stream(),
         cuts in prop::collection::vec(any::<Index>(), 0..10),
