@@ -31,8 +31,12 @@
 //! soon as the limit is passed (data, event type) or the line ends (id: a
 //! NUL later in the line would make it ignored instead), the rest of the
 //! block is skipped, and none of its fields apply after that point; in
-//! particular its `id` never becomes the last event ID. Results never depend
-//! on how the input is split.
+//! particular its `id` never becomes the last event ID. Limits are checked
+//! on the bytes as they arrive; when U+FFFD replacement of invalid UTF-8
+//! makes the data or event type longer than its limit, that shows only when
+//! the event is dispatched, so the event is rejected then (its `retry`, if
+//! any, has already applied). Results never depend on how the input is
+//! split.
 
 use core::str;
 
@@ -388,7 +392,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// Seeds the last event ID, e.g. into a fresh parser when a client
-    /// reconnects with a new parser.
+    /// reconnects with a new parser. An `id` field of the block being parsed
+    /// still applies when that block is dispatched, as the stream says.
     ///
     /// # Errors
     ///
@@ -402,11 +407,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if memchr::memchr3(0, b'\r', b'\n', bytes).is_some() {
             return Err(ParseError::InvalidId);
         }
-        let slot = self.free_id_slot();
+        // The old last id is being replaced, so its slot is free to reuse;
+        // the other two may hold the block's pending id and an `id` value
+        // still arriving.
+        let slot = self.last_id.slot;
         let at = self.id_at + usize::from(slot) * self.id_cap;
         self.buf.as_mut()[at..at + bytes.len()].copy_from_slice(bytes);
         self.last_id = IdRef { slot, len: bytes.len() };
-        self.pending_id = None;
         Ok(())
     }
 
@@ -749,9 +756,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 Ok(Advance::To(next))
             }
             None => {
+                // The rest of the input is this line: on error, skip all of it.
                 self.line = Line::Skip;
                 let mut partial =
-                    self.begin_value(field, input, borrowed).map_err(|e| (start, e))?;
+                    self.begin_value(field, input, borrowed).map_err(|e| (input.len(), e))?;
                 self.append_value(&mut partial, &input[start..]).map_err(|e| (input.len(), e))?;
                 self.line = Line::Value { partial, at_start: false };
                 Ok(Advance::To(input.len()))

@@ -134,3 +134,62 @@ fn nul_in_an_overlong_id_means_ignored_not_error() {
         assert_eq!(got, vec![Ok(("a".to_owned(), String::new()))], "split {split}");
     }
 }
+
+#[test]
+fn seeding_while_an_id_line_is_arriving() {
+    // The seed must not share a slot with the id value still arriving.
+    let feed = |parser: &mut Parser<Vec<u8>>, input: &[u8]| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut rest = input;
+        while let Some(item) = parser.next(&mut rest) {
+            let event = item.unwrap();
+            out.push((event.data.to_owned(), event.id.to_owned()));
+        }
+        out
+    };
+    let mut parser = Parser::new(vec![0u8; 1024]);
+    feed(&mut parser, b"id: xyz");
+    parser.set_last_event_id("abc").unwrap();
+    assert_eq!(parser.last_event_id(), "abc");
+    assert_eq!(feed(&mut parser, b"Q\ndata: d\n\n"), [("d".to_owned(), "xyzQ".to_owned())]);
+
+    let mut parser = Parser::new(vec![0u8; 1024]);
+    feed(&mut parser, b"id: xyz");
+    parser.set_last_event_id("abcdef").unwrap();
+    feed(&mut parser, b"Q");
+    assert!(parser.finish());
+    assert_eq!(parser.last_event_id(), "abcdef", "the dropped partial id must not touch the seed");
+
+    // A complete id line of the current block still applies at dispatch.
+    let mut parser = Parser::new(vec![0u8; 1024]);
+    feed(&mut parser, b"id: 5\n");
+    parser.set_last_event_id("seed").unwrap();
+    assert_eq!(feed(&mut parser, b"data: d\n\n"), [("d".to_owned(), "5".to_owned())]);
+}
+
+#[test]
+fn an_error_inside_a_line_consumes_the_rest_of_that_line() {
+    // The LF that joins a second data line overflows: the rest of the input
+    // is that same line, so all of it is consumed (nothing is scanned twice).
+    let limits = Limits::DEFAULT.with_max_id_len(0).with_max_event_type_len(0);
+    let mut parser = Parser::with_limits([0u8; 51], limits).unwrap();
+    let mut input = b"data: ".to_vec();
+    input.extend_from_slice(&[b'a'; 51]);
+    input.extend_from_slice(b"\ndata: abc");
+    let feed = parser.feed(&input);
+    assert!(matches!(feed.status, Status::Error(ParseError::DataTooLarge { limit: 51 })));
+    assert_eq!(feed.consumed, input.len());
+    let mut rest: &[u8] = b"def\n\ndata: ok\n\n";
+    assert_eq!(parser.next(&mut rest).unwrap().unwrap().data, "ok");
+}
+
+#[test]
+fn replacement_that_overflows_is_caught_at_dispatch() {
+    let limits = Limits::DEFAULT.with_max_id_len(0).with_max_event_type_len(3);
+    let mut parser = Parser::with_limits([0u8; 7], limits).unwrap();
+    assert_eq!(parser.max_data_len(), 4);
+    // Two raw bytes fit; their two U+FFFD (six bytes) do not.
+    let mut rest: &[u8] = b"data: \xff\xff\n\ndata: \xff\n\n";
+    assert_eq!(parser.next(&mut rest), Some(Err(ParseError::DataTooLarge { limit: 4 })));
+    assert_eq!(parser.next(&mut rest).unwrap().unwrap().data, "\u{FFFD}");
+}
