@@ -59,6 +59,8 @@ extern crate std;
 mod encoder;
 mod error;
 mod parser;
+mod reconnect;
+mod replay;
 mod scan;
 mod utf8;
 
@@ -67,3 +69,9 @@ pub use error::{CapacityError, EncodeError, FrameError, ParseError, WriteError};
 pub use parser::{
     Event, Feed, Limits, Parser, Status, DEFAULT_MAX_EVENT_TYPE_LEN, DEFAULT_MAX_ID_LEN,
 };
+pub use reconnect::{
+    is_event_stream, Action, FailReason, ReadyState, Reconnect, ReconnectConfig,
+    DEFAULT_HEALTHY_AFTER_MS, DEFAULT_JITTER_PERMILLE, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_REDIRECTS,
+    DEFAULT_RECONNECT_MS, MIN_BACKOFF_MS,
+};
+pub use replay::{Frames, NotRetained, ReplayError, ReplayRing};

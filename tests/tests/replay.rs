@@ -1,0 +1,112 @@
+//! The replay ring against a model: whatever it keeps is the newest run of
+//! what was pushed, within its byte and entry bounds, and `since` answers
+//! exactly from that run.
+
+use proptest::prelude::*;
+use sse_core::{Frame, NotRetained, ReplayError, ReplayRing};
+
+fn check<const N: usize>(
+    ring: &ReplayRing<Vec<u8>, N>,
+    pushed: &[(String, Vec<u8>)],
+) -> Result<(), TestCaseError> {
+    let held: Vec<&[u8]> = ring.iter().collect();
+    prop_assert_eq!(held.len(), ring.len());
+    prop_assert!(ring.len() <= N);
+    // The held frames are the newest `len` pushes, in order.
+    let suffix = &pushed[pushed.len() - held.len()..];
+    for (got, (_, want)) in held.iter().zip(suffix) {
+        prop_assert_eq!(*got, &want[..]);
+    }
+    let bytes: usize = suffix.iter().map(|(id, f)| id.len() + f.len()).sum();
+    prop_assert!(bytes <= ring.capacity_bytes());
+    // `since` for every id ever pushed.
+    for (i, (id, _)) in pushed.iter().enumerate() {
+        let newest_with_id = pushed.iter().rposition(|(other, _)| other == id).unwrap();
+        let retained_from = pushed.len() - held.len();
+        let result = ring.since(id).map(|frames| frames.collect::<Vec<_>>());
+        if id.is_empty() || newest_with_id < retained_from {
+            prop_assert_eq!(result, Err(NotRetained));
+        } else if i == newest_with_id {
+            let want: Vec<&[u8]> =
+                pushed[newest_with_id + 1..].iter().map(|(_, f)| &f[..]).collect();
+            prop_assert_eq!(result, Ok(want));
+        }
+    }
+    prop_assert_eq!(ring.since("never-pushed").err(), Some(NotRetained));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)))]
+
+    #[test]
+    fn keeps_the_newest_run_within_bounds(
+        capacity in 0usize..200,
+        records in prop::collection::vec(("[0-9a-c]{0,3}", prop::collection::vec(any::<u8>(), 0..60)), 0..60),
+    ) {
+        let mut ring: ReplayRing<Vec<u8>, 5> = ReplayRing::new(vec![0; capacity]);
+        let mut pushed: Vec<(String, Vec<u8>)> = Vec::new();
+        for (id, frame) in records {
+            let stores_nothing = id.is_empty() && frame.is_empty();
+            match ring.push(&id, &frame) {
+                Ok(()) if stores_nothing => {}
+                Ok(()) => {
+                    pushed.push((id, frame));
+                    // The newest frame is always held right after its push.
+                    prop_assert_eq!(ring.iter().last(), Some(&pushed.last().unwrap().1[..]));
+                }
+                Err(ReplayError::TooLarge { required, capacity: cap }) => {
+                    prop_assert_eq!(required, id.len() + frame.len());
+                    prop_assert!(required > cap);
+                    // A refused push changes nothing; later `since` calls
+                    // are checked against the pushes that were accepted.
+                }
+                Err(e) => prop_assert!(false, "unexpected {e}"),
+            }
+            check(&ring, &pushed)?;
+        }
+    }
+}
+
+#[test]
+fn push_frame_stores_the_encoded_bytes() {
+    let mut ring: ReplayRing<[u8; 256], 4> = ReplayRing::new([0; 256]);
+    let stored = ring.push_frame(&Frame::new().event("e").id("7").data("x\ny")).unwrap().to_vec();
+    assert_eq!(stored, b"event: e\nid: 7\ndata: x\ndata: y\n\n");
+    assert!(matches!(
+        ring.push_frame(&Frame::new().id("a\nb").data("x")),
+        Err(ReplayError::Invalid(_))
+    ));
+    assert_eq!(ring.len(), 1);
+    // Entry-count bound: the fifth push evicts the first.
+    for id in ["8", "9", "10", "11"] {
+        ring.push_frame(&Frame::new().id(id).data("d")).unwrap();
+    }
+    assert_eq!(ring.len(), 4);
+    assert_eq!(ring.since("7").err(), Some(NotRetained));
+    assert_eq!(ring.since("8").unwrap().count(), 3);
+    // An empty frame without id stores nothing.
+    assert_eq!(ring.push_frame(&Frame::new()).unwrap(), b"");
+    ring.push("", b"").unwrap();
+    assert_eq!(ring.len(), 4);
+    let empty: ReplayRing<[u8; 8], 0> = ReplayRing::new([0; 8]);
+    assert!(empty.is_empty());
+    let mut none: ReplayRing<[u8; 8], 0> = ReplayRing::new([0; 8]);
+    assert_eq!(none.push("1", b"x"), Err(ReplayError::NoEntries));
+}
+
+#[test]
+fn wrapping_keeps_order_and_evicts_oldest_first() {
+    // 10-byte records in a 35-byte ring: three fit, the fourth wraps to
+    // the start and must evict the oldest, never a newer one.
+    let mut ring: ReplayRing<[u8; 35], 8> = ReplayRing::new([0; 35]);
+    for i in 0..20u8 {
+        let id = [b'a' + i];
+        let id = std::str::from_utf8(&id).unwrap();
+        ring.push(id, &[i; 9]).unwrap();
+        let held: Vec<u8> = ring.iter().map(|f| f[0]).collect();
+        let first = held[0];
+        assert_eq!(held, (first..=i).collect::<Vec<_>>(), "after push {i}");
+        assert!(held.len() >= 2 || i == 0, "after push {i}: {held:?}");
+    }
+}
