@@ -58,6 +58,7 @@ extern crate std;
 
 mod encoder;
 mod error;
+pub mod http;
 mod parser;
 mod reconnect;
 mod replay;

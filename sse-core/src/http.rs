@@ -1,0 +1,696 @@
+//! The HTTP/1.1 handshake of an event stream, sans-IO: request and response
+//! heads parsed with `httparse` into caller storage, heads written through
+//! a [`Sink`], and a resumable decoder for the chunked transfer coding.
+//!
+//! Server: [`parse_request`], then [`RequestHead::check`], then
+//! [`write_stream_head`] (or [`write_status_head`] to refuse). Client:
+//! [`write_request`], then [`parse_response`], then [`ChunkedDecoder`] when
+//! the response is chunked.
+
+use core::fmt;
+use core::str;
+
+use crate::encoder::Sink;
+use crate::reconnect::is_event_stream;
+
+/// Default limit on the bytes of a request or response head.
+pub const DEFAULT_MAX_HEAD_BYTES: usize = 8 * 1024;
+/// Default limit on header lines; it is the length of the caller's
+/// `httparse::Header` array, this constant is a suggestion for it.
+pub const DEFAULT_MAX_HEADERS: usize = 32;
+/// Longest chunk-size line (size, extensions, CRLF) the decoder accepts.
+pub const MAX_CHUNK_LINE: usize = 1024;
+/// Longest trailer section the decoder skips.
+pub const MAX_TRAILER_BYTES: usize = 8 * 1024;
+
+pub use httparse::{Header, EMPTY_HEADER};
+
+/// A head that cannot be accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HeadError {
+    /// The head is not complete within `limit` bytes.
+    TooLarge {
+        /// The head size limit.
+        limit: usize,
+    },
+    /// More header lines than the caller's array holds.
+    TooManyHeaders {
+        /// The number of header slots.
+        limit: usize,
+    },
+    /// Not valid HTTP/1.x.
+    Malformed,
+}
+
+impl HeadError {
+    /// The status a server should answer with: 431 for size limits, 400
+    /// for malformed requests.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::TooLarge { .. } | Self::TooManyHeaders { .. } => 431,
+            Self::Malformed => 400,
+        }
+    }
+}
+
+impl fmt::Display for HeadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { limit } => write!(f, "HTTP head exceeds {limit} bytes"),
+            Self::TooManyHeaders { limit } => write!(f, "more than {limit} HTTP header lines"),
+            Self::Malformed => f.write_str("malformed HTTP head"),
+        }
+    }
+}
+
+impl core::error::Error for HeadError {}
+
+fn map_parse_error(e: httparse::Error, headers: usize) -> HeadError {
+    match e {
+        httparse::Error::TooManyHeaders => HeadError::TooManyHeaders { limit: headers },
+        _ => HeadError::Malformed,
+    }
+}
+
+fn find_header<'b>(headers: &[Header<'b>], name: &str) -> Option<&'b [u8]> {
+    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value)
+}
+
+/// A parsed request head. Strings borrow the input buffer.
+#[derive(Debug)]
+pub struct RequestHead<'h, 'b> {
+    /// The method, e.g. `GET`.
+    pub method: &'b str,
+    /// The path, without the query.
+    pub path: &'b str,
+    /// The query string after `?`, if any.
+    pub query: Option<&'b str>,
+    /// Bytes of the head, including its blank line; the body starts here.
+    pub head_len: usize,
+    headers: &'h [Header<'b>],
+}
+
+/// Why a request is refused (see [`RequestHead::check`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reject {
+    /// 405: the method is not allowed.
+    MethodNotAllowed,
+    /// 404: no stream at this path.
+    NotFound,
+    /// 400: a header is unusable (e.g. `Last-Event-ID` not UTF-8).
+    BadRequest,
+}
+
+impl Reject {
+    /// The status code to answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::MethodNotAllowed => 405,
+            Self::NotFound => 404,
+            Self::BadRequest => 400,
+        }
+    }
+}
+
+impl<'h, 'b> RequestHead<'h, 'b> {
+    /// The first header with this name (case-insensitive), raw.
+    pub fn header(&self, name: &str) -> Option<&'b [u8]> {
+        find_header(self.headers, name)
+    }
+
+    /// All headers, in order.
+    pub fn headers(&self) -> &'h [Header<'b>] {
+        self.headers
+    }
+
+    /// The `Last-Event-ID` header, if present and valid UTF-8 (an empty
+    /// value counts as absent).
+    pub fn last_event_id(&self) -> Option<&'b str> {
+        self.header("last-event-id").and_then(|v| str::from_utf8(v).ok()).filter(|v| !v.is_empty())
+    }
+
+    /// The `Accept` header, if present and UTF-8.
+    pub fn accept(&self) -> Option<&'b str> {
+        self.header("accept").and_then(|v| str::from_utf8(v).ok())
+    }
+
+    /// The `Origin` header, for CORS.
+    pub fn origin(&self) -> Option<&'b str> {
+        self.header("origin").and_then(|v| str::from_utf8(v).ok())
+    }
+
+    /// Whether the client accepts an event stream: no `Accept` header, or
+    /// one listing `text/event-stream`, `text/*` or `*/*`.
+    pub fn accepts_event_stream(&self) -> bool {
+        let Some(accept) = self.accept() else { return true };
+        accept.split(',').any(|range| {
+            let essence = range.split(';').next().unwrap_or("").trim();
+            is_event_stream(essence) || essence.eq_ignore_ascii_case("text/*") || essence == "*/*"
+        })
+    }
+
+    /// Checks a request for an event stream at `path`: `GET` (or `HEAD`)
+    /// only, exact path, and a `Last-Event-ID` that is valid UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// The [`Reject`] to answer with.
+    pub fn check(&self, path: &str) -> Result<(), Reject> {
+        if self.method != "GET" && self.method != "HEAD" {
+            return Err(Reject::MethodNotAllowed);
+        }
+        if self.path != path {
+            return Err(Reject::NotFound);
+        }
+        if let Some(id) = self.header("last-event-id") {
+            if str::from_utf8(id).is_err() {
+                return Err(Reject::BadRequest);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a request head from the start of `buf` into `headers`.
+///
+/// Returns `Ok(None)` while the head is incomplete and under `max_head`
+/// bytes: read more and call again with the whole buffer.
+///
+/// ```
+/// use sse_core::http::{parse_request, EMPTY_HEADER};
+///
+/// let mut headers = [EMPTY_HEADER; 16];
+/// let buf = b"GET /events?topic=a HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n";
+/// let head = parse_request(buf, &mut headers, 8192).unwrap().unwrap();
+/// assert_eq!((head.method, head.path, head.query), ("GET", "/events", Some("topic=a")));
+/// assert_eq!(head.last_event_id(), Some("41"));
+/// assert!(head.check("/events").is_ok());
+/// ```
+///
+/// # Errors
+///
+/// [`HeadError`]; its [`status`](HeadError::status) is the answer to send.
+pub fn parse_request<'h, 'b>(
+    buf: &'b [u8],
+    headers: &'h mut [Header<'b>],
+    max_head: usize,
+) -> Result<Option<RequestHead<'h, 'b>>, HeadError> {
+    let slots = headers.len();
+    let window = &buf[..buf.len().min(max_head)];
+    let mut req = httparse::Request::new(headers);
+    match req.parse(window).map_err(|e| map_parse_error(e, slots))? {
+        httparse::Status::Partial if buf.len() >= max_head => {
+            Err(HeadError::TooLarge { limit: max_head })
+        }
+        httparse::Status::Partial => Ok(None),
+        httparse::Status::Complete(head_len) => {
+            let method = req.method.ok_or(HeadError::Malformed)?;
+            let target = req.path.ok_or(HeadError::Malformed)?;
+            let (path, query) = match target.split_once('?') {
+                Some((p, q)) => (p, Some(q)),
+                None => (target, None),
+            };
+            Ok(Some(RequestHead { method, path, query, head_len, headers: req.headers }))
+        }
+    }
+}
+
+/// Options of the `200` stream head.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StreamHead<'a> {
+    /// `Access-Control-Allow-Origin` value (e.g. `*` or the request's
+    /// `Origin`); `None` writes no CORS headers.
+    pub allow_origin: Option<&'a str>,
+}
+
+/// Why a head could not be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeadWriteError<E> {
+    /// A value contains CR, LF or NUL (header injection), or a header name
+    /// is not a token.
+    Invalid,
+    /// The sink failed.
+    Sink(E),
+}
+
+impl<E: fmt::Display> fmt::Display for HeadWriteError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid => f.write_str("header name or value would inject into the HTTP head"),
+            Self::Sink(e) => write!(f, "sink error: {e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for HeadWriteError<E> {}
+
+fn valid_value(v: &[u8]) -> bool {
+    !v.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn put<S: Sink>(sink: &mut S, parts: &[&[u8]]) -> Result<(), HeadWriteError<S::Error>> {
+    parts.iter().try_for_each(|p| sink.write(p)).map_err(HeadWriteError::Sink)
+}
+
+/// Writes the `200` head that starts an event stream: `Content-Type:
+/// text/event-stream`, `Cache-Control: no-cache`, `X-Accel-Buffering: no`
+/// (so nginx does not buffer), optional CORS, and `Connection: close`: the
+/// body is delimited by the end of the connection, with no chunking.
+///
+/// ```
+/// use sse_core::http::{write_stream_head, StreamHead};
+/// let mut out = Vec::new();
+/// write_stream_head(&mut out, &StreamHead { allow_origin: Some("*") }).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"));
+/// assert!(text.contains("\r\nAccess-Control-Allow-Origin: *\r\n"));
+/// assert!(text.ends_with("\r\n\r\n"));
+/// ```
+///
+/// # Errors
+///
+/// [`HeadWriteError::Invalid`] if the origin contains CR, LF or NUL;
+/// [`HeadWriteError::Sink`] if the sink fails.
+pub fn write_stream_head<S: Sink>(
+    sink: &mut S,
+    head: &StreamHead<'_>,
+) -> Result<(), HeadWriteError<S::Error>> {
+    if let Some(origin) = head.allow_origin {
+        if !valid_value(origin.as_bytes()) {
+            return Err(HeadWriteError::Invalid);
+        }
+    }
+    put(
+        sink,
+        &[
+            b"HTTP/1.1 200 OK\r\n",
+            b"Content-Type: text/event-stream\r\n",
+            b"Cache-Control: no-cache\r\n",
+            b"X-Accel-Buffering: no\r\n",
+            b"Connection: close\r\n",
+        ],
+    )?;
+    if let Some(origin) = head.allow_origin {
+        put(sink, &[b"Access-Control-Allow-Origin: ", origin.as_bytes(), b"\r\n"])?;
+        put(sink, &[b"Access-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"])?;
+    }
+    put(sink, &[b"\r\n"])
+}
+
+/// Writes a head with no body for a refusal or a stop: `204` (tell an
+/// EventSource to stop reconnecting), `400`, `404`, `405` (with `Allow:
+/// GET`), `431`, or any other status.
+///
+/// # Errors
+///
+/// [`HeadWriteError::Sink`] if the sink fails.
+pub fn write_status_head<S: Sink>(
+    sink: &mut S,
+    status: u16,
+) -> Result<(), HeadWriteError<S::Error>> {
+    let reason: &[u8] = match status {
+        204 => b"No Content",
+        400 => b"Bad Request",
+        404 => b"Not Found",
+        405 => b"Method Not Allowed",
+        406 => b"Not Acceptable",
+        431 => b"Request Header Fields Too Large",
+        500 => b"Internal Server Error",
+        503 => b"Service Unavailable",
+        _ => b"Status",
+    };
+    let mut code = itoa::Buffer::new();
+    put(sink, &[b"HTTP/1.1 ", code.format(status).as_bytes(), b" ", reason, b"\r\n"])?;
+    if status == 405 {
+        put(sink, &[b"Allow: GET\r\n"])?;
+    }
+    if status != 204 {
+        put(sink, &[b"Content-Length: 0\r\n"])?;
+    }
+    put(sink, &[b"Connection: close\r\n\r\n"])
+}
+
+/// A client request for an event stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientRequest<'a> {
+    /// `GET`, or `POST` for APIs that stream the response to a POST.
+    pub method: &'a str,
+    /// The `Host` header value (host, and port if not the default).
+    pub host: &'a str,
+    /// The request target: path and query.
+    pub path: &'a str,
+    /// Sent as `Last-Event-ID` when non-empty.
+    pub last_event_id: &'a str,
+    /// Extra headers (e.g. `Authorization`, `Content-Type`).
+    pub headers: &'a [(&'a str, &'a str)],
+    /// A body, sent with `Content-Length`.
+    pub body: Option<&'a [u8]>,
+}
+
+impl<'a> ClientRequest<'a> {
+    /// A `GET` for `path` on `host`.
+    pub const fn get(host: &'a str, path: &'a str) -> Self {
+        Self { method: "GET", host, path, last_event_id: "", headers: &[], body: None }
+    }
+}
+
+/// Writes a client request: `Accept: text/event-stream`, `Cache-Control:
+/// no-cache`, `Last-Event-ID` when non-empty, the extra headers, and the
+/// body with its `Content-Length`.
+///
+/// ```
+/// use sse_core::http::{write_request, ClientRequest};
+/// let mut out = Vec::new();
+/// let req = ClientRequest { last_event_id: "17", ..ClientRequest::get("example.test", "/events") };
+/// write_request(&mut out, &req).unwrap();
+/// assert_eq!(
+///     out,
+///     b"GET /events HTTP/1.1\r\nHost: example.test\r\nAccept: text/event-stream\r\n\
+///       Cache-Control: no-cache\r\nLast-Event-ID: 17\r\n\r\n"
+/// );
+/// ```
+///
+/// # Errors
+///
+/// [`HeadWriteError::Invalid`] if any part would inject into the head (CR,
+/// LF or NUL in a value, space in the path, a header name that is not a
+/// token); [`HeadWriteError::Sink`] if the sink fails.
+pub fn write_request<S: Sink>(
+    sink: &mut S,
+    req: &ClientRequest<'_>,
+) -> Result<(), HeadWriteError<S::Error>> {
+    let ok = valid_name(req.method)
+        && !req.path.is_empty()
+        && !req.path.bytes().any(|b| b <= b' ')
+        && valid_value(req.host.as_bytes())
+        && valid_value(req.last_event_id.as_bytes())
+        && req.headers.iter().all(|(n, v)| valid_name(n) && valid_value(v.as_bytes()));
+    if !ok {
+        return Err(HeadWriteError::Invalid);
+    }
+    put(sink, &[req.method.as_bytes(), b" ", req.path.as_bytes(), b" HTTP/1.1\r\n"])?;
+    put(sink, &[b"Host: ", req.host.as_bytes(), b"\r\n"])?;
+    put(sink, &[b"Accept: text/event-stream\r\nCache-Control: no-cache\r\n"])?;
+    if !req.last_event_id.is_empty() {
+        put(sink, &[b"Last-Event-ID: ", req.last_event_id.as_bytes(), b"\r\n"])?;
+    }
+    for (name, value) in req.headers {
+        put(sink, &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"])?;
+    }
+    if let Some(body) = req.body {
+        let mut len = itoa::Buffer::new();
+        put(sink, &[b"Content-Length: ", len.format(body.len()).as_bytes(), b"\r\n\r\n", body])
+    } else {
+        put(sink, &[b"\r\n"])
+    }
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub struct ResponseHead<'h, 'b> {
+    /// The status code.
+    pub status: u16,
+    /// Bytes of the head, including its blank line; the body starts here.
+    pub head_len: usize,
+    headers: &'h [Header<'b>],
+}
+
+/// How a response body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BodyFraming {
+    /// `Transfer-Encoding: chunked`: decode with [`ChunkedDecoder`].
+    Chunked,
+    /// `Content-Length`: exactly this many bytes.
+    Length(u64),
+    /// Neither: the body ends when the connection closes.
+    UntilClose,
+}
+
+impl<'h, 'b> ResponseHead<'h, 'b> {
+    /// The first header with this name (case-insensitive), raw.
+    pub fn header(&self, name: &str) -> Option<&'b [u8]> {
+        find_header(self.headers, name)
+    }
+
+    /// The `Content-Type` header, if present and UTF-8.
+    pub fn content_type(&self) -> Option<&'b str> {
+        self.header("content-type").and_then(|v| str::from_utf8(v).ok())
+    }
+
+    /// Whether the content type's essence is `text/event-stream`.
+    pub fn is_event_stream(&self) -> bool {
+        self.content_type().is_some_and(is_event_stream)
+    }
+
+    /// The `Location` header (redirect target), if present and UTF-8.
+    pub fn location(&self) -> Option<&'b str> {
+        self.header("location").and_then(|v| str::from_utf8(v).ok())
+    }
+
+    /// How the body is delimited. A chunked coding wins over a length.
+    ///
+    /// # Errors
+    ///
+    /// [`HeadError::Malformed`] for an unparsable `Content-Length`.
+    pub fn framing(&self) -> Result<BodyFraming, HeadError> {
+        let chunked = self.headers.iter().any(|h| {
+            h.name.eq_ignore_ascii_case("transfer-encoding")
+                && str::from_utf8(h.value).is_ok_and(|v| {
+                    v.rsplit(',')
+                        .next()
+                        .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
+                })
+        });
+        if chunked {
+            return Ok(BodyFraming::Chunked);
+        }
+        match self.header("content-length") {
+            None => Ok(BodyFraming::UntilClose),
+            Some(v) => str::from_utf8(v)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .map(BodyFraming::Length)
+                .ok_or(HeadError::Malformed),
+        }
+    }
+}
+
+/// Parses a response head from the start of `buf` into `headers`;
+/// `Ok(None)` while incomplete (see [`parse_request`]).
+///
+/// # Errors
+///
+/// [`HeadError`] for oversized or malformed heads.
+pub fn parse_response<'h, 'b>(
+    buf: &'b [u8],
+    headers: &'h mut [Header<'b>],
+    max_head: usize,
+) -> Result<Option<ResponseHead<'h, 'b>>, HeadError> {
+    let slots = headers.len();
+    let window = &buf[..buf.len().min(max_head)];
+    let mut res = httparse::Response::new(headers);
+    match res.parse(window).map_err(|e| map_parse_error(e, slots))? {
+        httparse::Status::Partial if buf.len() >= max_head => {
+            Err(HeadError::TooLarge { limit: max_head })
+        }
+        httparse::Status::Partial => Ok(None),
+        httparse::Status::Complete(head_len) => {
+            let status = res.code.ok_or(HeadError::Malformed)?;
+            Ok(Some(ResponseHead { status, head_len, headers: res.headers }))
+        }
+    }
+}
+
+/// Why a chunked body could not be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChunkedError {
+    /// A chunk-size line is not hex digits (plus extensions) and CRLF, or a
+    /// chunk's data is not followed by CRLF.
+    Malformed,
+    /// A chunk size does not fit in 64 bits.
+    SizeOverflow,
+    /// A chunk-size line is longer than [`MAX_CHUNK_LINE`].
+    LineTooLong,
+    /// The trailer section is longer than [`MAX_TRAILER_BYTES`].
+    TrailerTooLong,
+}
+
+impl fmt::Display for ChunkedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Malformed => "malformed chunked body",
+            Self::SizeOverflow => "chunk size overflows",
+            Self::LineTooLong => "chunk-size line too long",
+            Self::TrailerTooLong => "chunked trailer too long",
+        })
+    }
+}
+
+impl core::error::Error for ChunkedError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chunked {
+    /// Reading hex digits; `digits` seen so far.
+    Size { size: u64, digits: u32, line: usize },
+    /// After the size: extensions up to CR.
+    Extension { size: u64, line: usize },
+    /// Expecting the LF of the size line.
+    SizeLf { size: u64 },
+    /// Inside chunk data.
+    Data { remaining: u64 },
+    /// Expecting the CR after chunk data.
+    DataCr,
+    /// Expecting the LF after chunk data.
+    DataLf,
+    /// In the trailer: `line` bytes of the current line, `total` overall.
+    Trailer { line: usize, total: usize, cr: bool },
+    /// The last chunk and trailer were read.
+    Done,
+}
+
+/// What one [`ChunkedDecoder::decode`] call found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Decoded<'a> {
+    /// Input bytes consumed; pass the rest in next time.
+    pub consumed: usize,
+    /// Payload bytes, borrowed from the input (may be empty).
+    pub data: &'a [u8],
+    /// The body is complete; nothing more will come.
+    pub done: bool,
+}
+
+/// A resumable decoder for `Transfer-Encoding: chunked`. It keeps a few
+/// integers of state, copies nothing, and bounds every line it skips.
+///
+/// ```
+/// use sse_core::http::ChunkedDecoder;
+///
+/// let mut decoder = ChunkedDecoder::new();
+/// let mut body = Vec::new();
+/// let mut input: &[u8] = b"5\r\ndata:\r\n6;ext=1\r\n hi\n\n\n\r\n0\r\n\r\n";
+/// loop {
+///     let step = decoder.decode(input).unwrap();
+///     body.extend_from_slice(step.data);
+///     input = &input[step.consumed..];
+///     if step.done || input.is_empty() {
+///         break;
+///     }
+/// }
+/// assert_eq!(body, b"data: hi\n\n\n");
+/// assert!(decoder.is_done());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkedDecoder {
+    state: Chunked,
+}
+
+impl Default for ChunkedDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChunkedDecoder {
+    /// A decoder at the start of a body.
+    pub const fn new() -> Self {
+        Self { state: Chunked::Size { size: 0, digits: 0, line: 0 } }
+    }
+
+    /// Whether the terminating chunk and trailer have been read.
+    pub fn is_done(&self) -> bool {
+        self.state == Chunked::Done
+    }
+
+    /// Decodes from the start of `input` until payload bytes are found, the
+    /// body ends, or the input is used up. Call again with the rest.
+    ///
+    /// # Errors
+    ///
+    /// [`ChunkedError`]; the body cannot be resumed after one.
+    pub fn decode<'a>(&mut self, input: &'a [u8]) -> Result<Decoded<'a>, ChunkedError> {
+        let mut pos = 0;
+        while pos < input.len() {
+            let b = input[pos];
+            self.state = match self.state {
+                Chunked::Data { remaining } => {
+                    let take =
+                        usize::try_from(remaining).unwrap_or(usize::MAX).min(input.len() - pos);
+                    let data = &input[pos..pos + take];
+                    let left = remaining - take as u64;
+                    self.state =
+                        if left == 0 { Chunked::DataCr } else { Chunked::Data { remaining: left } };
+                    return Ok(Decoded { consumed: pos + take, data, done: false });
+                }
+                Chunked::Size { size, digits, line } => {
+                    if line >= MAX_CHUNK_LINE {
+                        return Err(ChunkedError::LineTooLong);
+                    }
+                    match (b as char).to_digit(16) {
+                        Some(d) => {
+                            if size >> 60 != 0 {
+                                return Err(ChunkedError::SizeOverflow);
+                            }
+                            Chunked::Size {
+                                size: size << 4 | u64::from(d),
+                                digits: digits + 1,
+                                line: line + 1,
+                            }
+                        }
+                        None if digits == 0 => return Err(ChunkedError::Malformed),
+                        None if b == b'\r' => Chunked::SizeLf { size },
+                        None if b == b';' || b == b' ' || b == b'\t' => {
+                            Chunked::Extension { size, line: line + 1 }
+                        }
+                        None => return Err(ChunkedError::Malformed),
+                    }
+                }
+                Chunked::Extension { size, line } => {
+                    if line >= MAX_CHUNK_LINE {
+                        return Err(ChunkedError::LineTooLong);
+                    }
+                    match b {
+                        b'\r' => Chunked::SizeLf { size },
+                        b'\n' => return Err(ChunkedError::Malformed),
+                        _ => Chunked::Extension { size, line: line + 1 },
+                    }
+                }
+                Chunked::SizeLf { size } => match (b, size) {
+                    (b'\n', 0) => Chunked::Trailer { line: 0, total: 0, cr: false },
+                    (b'\n', size) => Chunked::Data { remaining: size },
+                    _ => return Err(ChunkedError::Malformed),
+                },
+                Chunked::DataCr if b == b'\r' => Chunked::DataLf,
+                Chunked::DataLf if b == b'\n' => Chunked::Size { size: 0, digits: 0, line: 0 },
+                Chunked::DataCr | Chunked::DataLf => return Err(ChunkedError::Malformed),
+                Chunked::Trailer { line, total, cr } => {
+                    if total >= MAX_TRAILER_BYTES {
+                        return Err(ChunkedError::TrailerTooLong);
+                    }
+                    match (b, cr) {
+                        (b'\n', true) if line == 0 => {
+                            self.state = Chunked::Done;
+                            return Ok(Decoded { consumed: pos + 1, data: &[], done: true });
+                        }
+                        (b'\n', true) => Chunked::Trailer { line: 0, total: total + 1, cr: false },
+                        (b'\r', false) => Chunked::Trailer { line, total: total + 1, cr: true },
+                        (b'\r' | b'\n', _) => return Err(ChunkedError::Malformed),
+                        (_, false) => {
+                            Chunked::Trailer { line: line + 1, total: total + 1, cr: false }
+                        }
+                        (_, true) => return Err(ChunkedError::Malformed),
+                    }
+                }
+                Chunked::Done => return Ok(Decoded { consumed: pos, data: &[], done: true }),
+            };
+            pos += 1;
+        }
+        Ok(Decoded { consumed: pos, data: &[], done: self.state == Chunked::Done })
+    }
+}

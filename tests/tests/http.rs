@@ -1,0 +1,230 @@
+//! The sans-IO HTTP handshake: request and response heads, golden bytes,
+//! injection refusal, limits with their status codes, and the chunked
+//! decoder at every split.
+
+use sse_core::http::{
+    parse_request, parse_response, write_request, write_status_head, write_stream_head,
+    BodyFraming, ChunkedDecoder, ChunkedError, ClientRequest, HeadError, HeadWriteError, Reject,
+    StreamHead, EMPTY_HEADER, MAX_CHUNK_LINE, MAX_TRAILER_BYTES,
+};
+
+#[test]
+fn request_heads_parse_incrementally_and_check() {
+    let raw = b"GET /events?x=1 HTTP/1.1\r\nHost: h\r\naccept: text/event-stream\r\nLAST-EVENT-ID: 99\r\n\r\nbody";
+    let mut headers = [EMPTY_HEADER; 8];
+    for cut in 0..raw.len() - 4 {
+        assert!(parse_request(&raw[..cut], &mut headers, 8192).unwrap().is_none(), "cut {cut}");
+    }
+    let head = parse_request(raw, &mut headers, 8192).unwrap().unwrap();
+    assert_eq!((head.method, head.path, head.query), ("GET", "/events", Some("x=1")));
+    assert_eq!(head.head_len, raw.len() - 4);
+    assert_eq!(head.last_event_id(), Some("99"));
+    assert!(head.accepts_event_stream());
+    assert_eq!(head.header("host"), Some(&b"h"[..]));
+    assert_eq!(head.check("/events"), Ok(()));
+    assert_eq!(head.check("/other"), Err(Reject::NotFound));
+    assert_eq!(Reject::NotFound.status(), 404);
+}
+
+#[test]
+fn bad_requests_get_the_right_status() {
+    let mut headers = [EMPTY_HEADER; 4];
+    let post =
+        parse_request(b"POST /events HTTP/1.1\r\n\r\n", &mut headers, 8192).unwrap().unwrap();
+    assert_eq!(post.check("/events").map_err(|r| r.status()), Err(405));
+
+    let mut headers = [EMPTY_HEADER; 4];
+    let bad_id =
+        parse_request(b"GET /e HTTP/1.1\r\nLast-Event-ID: \xff\r\n\r\n", &mut headers, 8192)
+            .unwrap()
+            .unwrap();
+    assert_eq!(bad_id.check("/e"), Err(Reject::BadRequest));
+    assert_eq!(bad_id.last_event_id(), None);
+
+    let mut headers = [EMPTY_HEADER; 2];
+    let many = b"GET / HTTP/1.1\r\na: 1\r\nb: 2\r\nc: 3\r\n\r\n";
+    let err = parse_request(many, &mut headers, 8192).unwrap_err();
+    assert_eq!(err, HeadError::TooManyHeaders { limit: 2 });
+    assert_eq!(err.status(), 431);
+
+    let mut headers = [EMPTY_HEADER; 4];
+    let big = [b"GET / HTTP/1.1\r\nx: ".as_slice(), &[b'a'; 100]].concat();
+    assert_eq!(
+        parse_request(&big, &mut headers, 64).unwrap_err(),
+        HeadError::TooLarge { limit: 64 }
+    );
+    assert!(parse_request(&big, &mut headers, 8192).unwrap().is_none());
+
+    let mut headers = [EMPTY_HEADER; 4];
+    let err =
+        parse_request(b"GET / HTTP/1.1\r\nbad header\r\n\r\n", &mut headers, 8192).unwrap_err();
+    assert_eq!((err, err.status()), (HeadError::Malformed, 400));
+}
+
+#[test]
+fn accept_header_variants() {
+    for (accept, ok) in [
+        ("text/event-stream", true),
+        ("text/html, text/event-stream;q=0.9", true),
+        ("*/*", true),
+        ("text/*", true),
+        ("application/json", false),
+    ] {
+        let raw = format!("GET / HTTP/1.1\r\nAccept: {accept}\r\n\r\n");
+        let mut headers = [EMPTY_HEADER; 4];
+        let head = parse_request(raw.as_bytes(), &mut headers, 8192).unwrap().unwrap();
+        assert_eq!(head.accepts_event_stream(), ok, "{accept}");
+    }
+}
+
+#[test]
+fn server_heads_golden_bytes() {
+    let mut out = Vec::new();
+    write_stream_head(&mut out, &StreamHead::default()).unwrap();
+    assert_eq!(
+        out,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\
+          X-Accel-Buffering: no\r\nConnection: close\r\n\r\n"
+    );
+    let mut out = Vec::new();
+    assert_eq!(
+        write_stream_head(&mut out, &StreamHead { allow_origin: Some("x\r\nSet-Cookie: a") }),
+        Err(HeadWriteError::Invalid)
+    );
+    assert!(out.is_empty());
+
+    for (status, want) in [
+        (204, &b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"[..]),
+        (405, b"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+        (431, b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    ] {
+        let mut out = Vec::new();
+        write_status_head(&mut out, status).unwrap();
+        assert_eq!(out, want, "{status}");
+    }
+}
+
+#[test]
+fn client_requests_golden_and_refuse_injection() {
+    let mut out = Vec::new();
+    let req = ClientRequest {
+        method: "POST",
+        headers: &[("Authorization", "Bearer t"), ("Content-Type", "application/json")],
+        body: Some(b"{\"q\":1}"),
+        ..ClientRequest::get("api.test:8080", "/v1/stream")
+    };
+    write_request(&mut out, &req).unwrap();
+    assert_eq!(
+        out,
+        b"POST /v1/stream HTTP/1.1\r\nHost: api.test:8080\r\nAccept: text/event-stream\r\n\
+          Cache-Control: no-cache\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\n\
+          Content-Length: 7\r\n\r\n{\"q\":1}"
+    );
+    // The server side reads back what the client wrote.
+    let mut headers = [EMPTY_HEADER; 8];
+    let head = parse_request(&out, &mut headers, 8192).unwrap().unwrap();
+    assert_eq!((head.method, head.path), ("POST", "/v1/stream"));
+    assert_eq!(&out[head.head_len..], b"{\"q\":1}");
+
+    let base = ClientRequest::get("h", "/e");
+    for bad in [
+        ClientRequest { last_event_id: "1\r\nX: y", ..base },
+        ClientRequest { headers: &[("X", "a\nb")], ..base },
+        ClientRequest { headers: &[("X Y", "a")], ..base },
+        ClientRequest { path: "/a b", ..base },
+        ClientRequest { host: "h\r\n", ..base },
+        ClientRequest { method: "GE T", ..base },
+    ] {
+        let mut out = Vec::new();
+        assert_eq!(write_request(&mut out, &bad), Err(HeadWriteError::Invalid), "{bad:?}");
+        assert!(out.is_empty());
+    }
+}
+
+#[test]
+fn response_heads_and_framing() {
+    // (raw head, status, is an event stream, framing)
+    type Case = (&'static [u8], u16, bool, Result<BodyFraming, HeadError>);
+    let cases: &[Case] = &[
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\r\n", 200, true, Ok(BodyFraming::UntilClose)),
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;\r\nTransfer-Encoding: chunked\r\n\r\n", 200, true, Ok(BodyFraming::Chunked)),
+        (b"HTTP/1.1 200 OK\r\ncontent-type: TEXT/EVENT-STREAM\r\nContent-Length: 12\r\n\r\n", 200, true, Ok(BodyFraming::Length(12))),
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: x\r\n\r\n", 200, false, Err(HeadError::Malformed)),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", 204, false, Ok(BodyFraming::UntilClose)),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 5\r\n\r\n", 200, false, Ok(BodyFraming::Chunked)),
+    ];
+    for (raw, status, sse, framing) in cases {
+        let mut headers = [EMPTY_HEADER; 8];
+        let head = parse_response(raw, &mut headers, 8192).unwrap().unwrap();
+        assert_eq!(head.status, *status);
+        assert_eq!(head.is_event_stream(), *sse, "{}", String::from_utf8_lossy(raw));
+        assert_eq!(head.framing(), *framing);
+        assert_eq!(head.head_len, raw.len());
+    }
+    let mut headers = [EMPTY_HEADER; 8];
+    let redirect = b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /elsewhere\r\n\r\n";
+    let head = parse_response(redirect, &mut headers, 8192).unwrap().unwrap();
+    assert_eq!((head.status, head.location()), (307, Some("/elsewhere")));
+    // Our own stream head parses as an event stream.
+    let mut out = Vec::new();
+    write_stream_head(&mut out, &StreamHead::default()).unwrap();
+    let mut headers = [EMPTY_HEADER; 8];
+    assert!(parse_response(&out, &mut headers, 8192).unwrap().unwrap().is_event_stream());
+}
+
+fn decode_all(chunks: &[&[u8]]) -> Result<(Vec<u8>, bool, usize), ChunkedError> {
+    let mut decoder = ChunkedDecoder::new();
+    let mut body = Vec::new();
+    let mut leftover = 0;
+    for chunk in chunks {
+        let mut rest = *chunk;
+        loop {
+            let step = decoder.decode(rest)?;
+            body.extend_from_slice(step.data);
+            rest = &rest[step.consumed..];
+            if step.done {
+                leftover += rest.len();
+                break;
+            }
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok((body, decoder.is_done(), leftover))
+}
+
+#[test]
+fn chunked_bodies_decode_the_same_at_every_split() {
+    let raw: &[u8] = b"6\r\ndata: \r\nB;name=value\r\nhello world\r\n2\r\n\n\n\r\n0\r\nX-Trailer: yes\r\n\r\nNEXT";
+    let whole = decode_all(&[raw]).unwrap();
+    assert_eq!(whole, (b"data: hello world\n\n".to_vec(), true, 4));
+    let bytewise: Vec<&[u8]> = raw.chunks(1).collect();
+    assert_eq!(decode_all(&bytewise).unwrap(), whole);
+    for cut in 0..=raw.len() {
+        assert_eq!(decode_all(&[&raw[..cut], &raw[cut..]]).unwrap(), whole, "cut {cut}");
+    }
+    // Incomplete body: not done.
+    assert_eq!(decode_all(&[b"5\r\nab"]).unwrap(), (b"ab".to_vec(), false, 0));
+}
+
+#[test]
+fn chunked_errors() {
+    let cases: &[(&[u8], ChunkedError)] = &[
+        (b"\r\n", ChunkedError::Malformed),
+        (b"zz\r\n", ChunkedError::Malformed),
+        (b"5\nabcde", ChunkedError::Malformed),
+        (b"2\r\nabX", ChunkedError::Malformed),
+        (b"11111111111111111\r\n", ChunkedError::SizeOverflow),
+        (b"0\r\nbad\n", ChunkedError::Malformed),
+    ];
+    for (raw, err) in cases {
+        assert_eq!(decode_all(&[raw]).unwrap_err(), *err, "{}", String::from_utf8_lossy(raw));
+    }
+    let long_ext = [b"1;".as_slice(), &vec![b'x'; MAX_CHUNK_LINE]].concat();
+    assert_eq!(decode_all(&[&long_ext]).unwrap_err(), ChunkedError::LineTooLong);
+    let zeros = vec![b'0'; MAX_CHUNK_LINE + 1];
+    assert_eq!(decode_all(&[&zeros]).unwrap_err(), ChunkedError::LineTooLong);
+    let long_trailer = [b"0\r\n".as_slice(), &vec![b't'; MAX_TRAILER_BYTES + 1]].concat();
+    assert_eq!(decode_all(&[&long_trailer]).unwrap_err(), ChunkedError::TrailerTooLong);
+}
