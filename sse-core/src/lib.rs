@@ -47,7 +47,12 @@
 //!
 //! ## Crate features
 //!
-//! - `std` (off by default): implements [`Sink`] for `Vec<u8>`.
+//! - `std` (off by default): implements [`Sink`] for `Vec<u8>` and detects
+//!   the fastest SIMD UTF-8 validator at run time. Implies `alloc`.
+//! - `alloc`: `String`, `Box<str>` and `Cow<str>` as typed-event fields.
+//! - `json`: typed events (module `typed`) with JSON data through
+//!   `serde-json-core`, into caller buffers.
+//! - `derive`: `#[derive(SseEvent, FromSseEvent)]` (implies `json`).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -56,6 +61,9 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod encoder;
 mod error;
 pub mod http;
@@ -63,6 +71,8 @@ mod parser;
 mod reconnect;
 mod replay;
 mod scan;
+#[cfg(feature = "json")]
+pub mod typed;
 mod utf8;
 
 pub use encoder::{Frame, Sink, KEEP_ALIVE};
@@ -76,3 +86,7 @@ pub use reconnect::{
     DEFAULT_RECONNECT_MS, MIN_BACKOFF_MS,
 };
 pub use replay::{Frames, NotRetained, ReplayError, ReplayRing};
+#[cfg(feature = "derive")]
+pub use sse_derive::{FromSseEvent, SseEvent};
+#[cfg(feature = "json")]
+pub use typed::{FromSseEvent, SseEvent, TypedError};

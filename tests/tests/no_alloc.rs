@@ -8,7 +8,13 @@
 
 use std::alloc::System;
 
-use sse_core::{Frame, Parser, Sink};
+use serde::{Deserialize, Serialize};
+use sse_core::http::{
+    parse_request, parse_response, write_request, ChunkedDecoder, ClientRequest, EMPTY_HEADER,
+};
+use sse_core::{
+    Frame, FromSseEvent, Parser, Reconnect, ReconnectConfig, ReplayRing, Sink, SseEvent,
+};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 // `stats_alloc` wraps the system allocator and counts, without `unsafe` here.
@@ -23,6 +29,66 @@ impl Sink for CountingSink {
         self.0 += bytes.len();
         Ok(())
     }
+}
+
+#[derive(SseEvent, FromSseEvent, Debug, PartialEq)]
+#[sse(event = "reading")]
+struct Reading<'a> {
+    #[sse(id)]
+    id: &'a str,
+    #[sse(data)]
+    value: Sample<'a>,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Sample<'a> {
+    sensor: &'a str,
+    celsius: i32,
+}
+
+/// The rest of the core, exercised with no allocator use: typed events,
+/// the replay ring, the reconnect policy, the HTTP heads and chunked bodies.
+fn everything_else() -> usize {
+    let mut work = 0;
+    let (mut scratch, mut out) = ([0u8; 128], [0u8; 256]);
+    let mut ring: ReplayRing<[u8; 512], 8> = ReplayRing::new([0; 512]);
+    let mut parser = Parser::new([0u8; 512]);
+    for i in 0..100 {
+        let id = if i % 2 == 0 { "even" } else { "odd" };
+        let reading = Reading { id, value: Sample { sensor: "t1", celsius: i } };
+        let n = reading.encode(&mut scratch, &mut out).unwrap();
+        ring.push(id, &out[..n]).unwrap();
+        let mut rest = &out[..n];
+        let event = parser.next(&mut rest).unwrap().unwrap();
+        assert_eq!(Reading::from_event(&event).unwrap(), reading);
+        work += ring.since("even").map_or(0, |frames| frames.count());
+    }
+    let mut source = Reconnect::new(ReconnectConfig::DEFAULT);
+    let mut rng = || 7u64;
+    source.on_response(200, Some("text/event-stream"), 0, &mut rng);
+    source.set_retry(100);
+    source.on_disconnect(10, &mut rng);
+
+    let mut sink = CountingSink(0);
+    write_request(
+        &mut sink,
+        &ClientRequest { last_event_id: "9", ..ClientRequest::get("h", "/e") },
+    )
+    .unwrap();
+    let mut headers = [EMPTY_HEADER; 8];
+    let head = parse_request(b"GET /e HTTP/1.1\r\nLast-Event-ID: 9\r\n\r\n", &mut headers, 1024)
+        .unwrap()
+        .unwrap();
+    work += head.last_event_id().map_or(0, str::len);
+    let mut headers = [EMPTY_HEADER; 8];
+    let response =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    work += usize::from(
+        parse_response(response, &mut headers, 1024).unwrap().unwrap().is_event_stream(),
+    );
+    let mut chunked = ChunkedDecoder::new();
+    work += chunked.decode(b"3\r\nabc\r\n0\r\n\r\n").unwrap().data.len();
+    work + sink.0
 }
 
 #[test]
@@ -71,6 +137,7 @@ fn parsing_and_encoding_allocate_nothing() {
         assert!(n > 0);
         Frame::new().comment("keep\nalive").data(&long).write_to(&mut sink).unwrap();
     }
+    let other_work = everything_else();
     let change = region.change();
 
     assert_eq!(
@@ -82,4 +149,5 @@ fn parsing_and_encoding_allocate_nothing() {
     assert_eq!(errors, 5 * 500);
     assert!(data_bytes > 0);
     assert!(sink.0 > 1000 * 10_000);
+    assert!(other_work > 100);
 }

@@ -1,0 +1,341 @@
+//! Typed events: struct fields mapped to `data`, `event`, `id` and `retry`,
+//! as Goa's SSE DSL maps them, with JSON through `serde-json-core` into a
+//! caller buffer (no allocation).
+//!
+//! Derive [`SseEvent`] to send a struct and [`FromSseEvent`] to read one
+//! back (feature `derive`). The traits in this module are what the derived
+//! code calls; implement them to teach the derive about your own string or
+//! integer types.
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use sse_core::{FromSseEvent, Parser, SseEvent};
+//!
+//! #[derive(SseEvent, FromSseEvent, Debug, PartialEq)]
+//! #[sse(event = "progress")]
+//! struct Progress<'a> {
+//!     #[sse(id)]
+//!     id: &'a str,
+//!     #[sse(data)]
+//!     percent: u8, // not a string, so sent as JSON
+//!     #[sse(retry)]
+//!     retry: Option<u32>,
+//! }
+//!
+//! let mut scratch = [0u8; 64];
+//! let mut out = [0u8; 128];
+//! let sent = Progress { id: "7", percent: 42, retry: None };
+//! let n = sent.encode(&mut scratch, &mut out).unwrap();
+//! assert_eq!(&out[..n], b"event: progress\nid: 7\ndata: 42\n\n");
+//!
+//! let mut parser = Parser::new([0u8; 256]);
+//! let mut rest = &out[..n];
+//! let event = parser.next(&mut rest).unwrap().unwrap();
+//! assert_eq!(Progress::from_event(&event), Ok(sent));
+//! # }
+//! ```
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoder::Frame;
+use crate::error::{EncodeError, FrameError};
+use crate::parser::Event;
+
+/// Why a typed event could not be encoded or decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TypedError {
+    /// The JSON of the data does not fit the scratch buffer.
+    ScratchTooSmall,
+    /// The value could not be serialized as JSON.
+    JsonEncode,
+    /// The event's data is not the JSON the type expects.
+    JsonDecode,
+    /// An `event` or `id` value would inject fields (see [`FrameError`]).
+    Frame(FrameError),
+    /// The output buffer is too small; `required` bytes would do.
+    BufferTooSmall {
+        /// The encoded length of the frame.
+        required: usize,
+    },
+    /// A non-`Option` retry field, but the event set no `retry`.
+    MissingRetry,
+    /// The event's `retry` does not fit the field's integer type.
+    RetryOutOfRange,
+    /// The type has a fixed event type and the event has another one.
+    WrongEventType,
+}
+
+impl fmt::Display for TypedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ScratchTooSmall => f.write_str("JSON data does not fit the scratch buffer"),
+            Self::JsonEncode => f.write_str("value cannot be serialized as JSON"),
+            Self::JsonDecode => f.write_str("event data is not the expected JSON"),
+            Self::Frame(e) => write!(f, "invalid frame: {e}"),
+            Self::BufferTooSmall { required } => {
+                write!(f, "output buffer too small: {required} bytes required")
+            }
+            Self::MissingRetry => f.write_str("event has no retry field"),
+            Self::RetryOutOfRange => f.write_str("retry value out of range for the field"),
+            Self::WrongEventType => f.write_str("event type does not match"),
+        }
+    }
+}
+
+impl core::error::Error for TypedError {}
+
+impl From<EncodeError> for TypedError {
+    fn from(e: EncodeError) -> Self {
+        match e {
+            EncodeError::Invalid(e) => Self::Frame(e),
+            EncodeError::BufferTooSmall { required } => Self::BufferTooSmall { required },
+        }
+    }
+}
+
+/// A value that is one Server-Sent Event. Derive it (feature `derive`).
+pub trait SseEvent {
+    /// The frame for this value. JSON data is serialized into `scratch`;
+    /// strings are borrowed from `self`.
+    ///
+    /// # Errors
+    ///
+    /// [`TypedError::ScratchTooSmall`] or [`TypedError::JsonEncode`] for
+    /// the JSON data.
+    fn to_frame<'a>(&'a self, scratch: &'a mut [u8]) -> Result<Frame<'a>, TypedError>;
+
+    /// Encodes this value into `out`, returning the length.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_frame`](Self::to_frame), plus [`TypedError::Frame`] for an
+    /// `event` or `id` that would inject fields and
+    /// [`TypedError::BufferTooSmall`].
+    fn encode(&self, scratch: &mut [u8], out: &mut [u8]) -> Result<usize, TypedError> {
+        Ok(self.to_frame(scratch)?.encode(out)?)
+    }
+}
+
+/// A type built from a parsed [`Event`]. Derive it (feature `derive`).
+pub trait FromSseEvent<'a>: Sized {
+    /// Builds the value from `event`; string fields may borrow from it.
+    ///
+    /// # Errors
+    ///
+    /// [`TypedError`] if the data is not the expected JSON, the event type
+    /// is not the fixed one, or a required `retry` is missing.
+    fn from_event(event: &Event<'a>) -> Result<Self, TypedError>;
+}
+
+impl<'a> Event<'a> {
+    /// Deserializes the data as JSON (with `serde-json-core`: no allocation;
+    /// string fields borrow from the data, and JSON escapes in them are
+    /// kept as written).
+    ///
+    /// # Errors
+    ///
+    /// [`TypedError::JsonDecode`] if the data is not that JSON.
+    pub fn json<T: Deserialize<'a>>(&self) -> Result<T, TypedError> {
+        json_value(self.data)
+    }
+
+    /// Builds a typed value from this event (see [`FromSseEvent`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`FromSseEvent::from_event`].
+    pub fn decode<T: FromSseEvent<'a>>(&self) -> Result<T, TypedError> {
+        T::from_event(self)
+    }
+}
+
+/// Serializes `value` as JSON into `scratch` and returns the text.
+///
+/// # Errors
+///
+/// [`TypedError::ScratchTooSmall`] or [`TypedError::JsonEncode`].
+pub fn json_data<'a, T: Serialize + ?Sized>(
+    value: &T,
+    scratch: &'a mut [u8],
+) -> Result<&'a str, TypedError> {
+    let n = serde_json_core::to_slice(value, scratch).map_err(|e| match e {
+        serde_json_core::ser::Error::BufferFull => TypedError::ScratchTooSmall,
+        _ => TypedError::JsonEncode,
+    })?;
+    core::str::from_utf8(&scratch[..n]).map_err(|_| TypedError::JsonEncode)
+}
+
+/// Deserializes JSON `data` (the whole text must be one JSON value).
+///
+/// # Errors
+///
+/// [`TypedError::JsonDecode`].
+pub fn json_value<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, TypedError> {
+    match serde_json_core::from_str::<T>(data) {
+        Ok((value, used)) if data[used..].trim_matches([' ', '\t', '\n', '\r']).is_empty() => {
+            Ok(value)
+        }
+        _ => Err(TypedError::JsonDecode),
+    }
+}
+
+/// String-like field types, for `#[sse(event)]`, `#[sse(id)]` and text
+/// `#[sse(data)]` fields.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not string-like, so it cannot be an SSE `event`, `id` or text `data` field",
+    label = "expected `&str`, `String`, `Cow<str>`, `Box<str>` or an `Option` of one",
+    note = "a `#[sse(data)]` field of any other type is sent as JSON"
+)]
+pub trait SseText {
+    /// The text to send; `None` sends no field.
+    fn sse_text(&self) -> Option<&str>;
+}
+
+impl SseText for str {
+    fn sse_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl<T: SseText + ?Sized> SseText for &T {
+    fn sse_text(&self) -> Option<&str> {
+        (**self).sse_text()
+    }
+}
+
+impl<T: SseText> SseText for Option<T> {
+    fn sse_text(&self) -> Option<&str> {
+        self.as_ref().and_then(SseText::sse_text)
+    }
+}
+
+/// Unsigned integer field types, for `#[sse(retry)]` (milliseconds).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an SSE `retry` field",
+    label = "expected an unsigned integer of milliseconds (`u32`, `u64`, ...) or an `Option` of one"
+)]
+pub trait SseRetry {
+    /// The reconnection time to send; `None` sends no field.
+    fn sse_retry(&self) -> Option<u64>;
+}
+
+/// Field types that can be read from an event's text (type, id, data).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from an SSE event's text",
+    label = "expected `&str`, `String`, `Cow<str>` or an `Option` of one"
+)]
+pub trait FromSseText<'a>: Sized {
+    /// The field's value for `text`.
+    fn from_sse_text(text: &'a str) -> Self;
+}
+
+impl<'a> FromSseText<'a> for &'a str {
+    fn from_sse_text(text: &'a str) -> Self {
+        text
+    }
+}
+
+impl<'a, T: FromSseText<'a>> FromSseText<'a> for Option<T> {
+    /// `None` for empty text (no id, no data).
+    fn from_sse_text(text: &'a str) -> Self {
+        (!text.is_empty()).then(|| T::from_sse_text(text))
+    }
+}
+
+/// Field types that can be read from an event's `retry`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from an SSE `retry` field",
+    label = "expected an unsigned integer or an `Option` of one"
+)]
+pub trait FromSseRetry: Sized {
+    /// The field's value for the event's `retry`.
+    ///
+    /// # Errors
+    ///
+    /// [`TypedError::MissingRetry`] or [`TypedError::RetryOutOfRange`].
+    fn from_sse_retry(retry: Option<u64>) -> Result<Self, TypedError>;
+}
+
+impl<T: SseRetry> SseRetry for Option<T> {
+    fn sse_retry(&self) -> Option<u64> {
+        self.as_ref().and_then(SseRetry::sse_retry)
+    }
+}
+
+impl<T: SseRetry + ?Sized> SseRetry for &T {
+    fn sse_retry(&self) -> Option<u64> {
+        (**self).sse_retry()
+    }
+}
+
+impl<T: FromSseRetry> FromSseRetry for Option<T> {
+    fn from_sse_retry(retry: Option<u64>) -> Result<Self, TypedError> {
+        retry.map(|ms| T::from_sse_retry(Some(ms))).transpose()
+    }
+}
+
+macro_rules! retry_ints {
+    ($($t:ty),*) => {$(
+        impl SseRetry for $t {
+            fn sse_retry(&self) -> Option<u64> {
+                u64::try_from(*self).ok()
+            }
+        }
+        impl FromSseRetry for $t {
+            fn from_sse_retry(retry: Option<u64>) -> Result<Self, TypedError> {
+                let ms = retry.ok_or(TypedError::MissingRetry)?;
+                <$t>::try_from(ms).map_err(|_| TypedError::RetryOutOfRange)
+            }
+        }
+    )*};
+}
+
+retry_ints!(u8, u16, u32, u64, usize);
+
+#[cfg(feature = "alloc")]
+mod alloc_impls {
+    use alloc::borrow::Cow;
+    use alloc::boxed::Box;
+    use alloc::string::String;
+
+    use super::{FromSseText, SseText};
+
+    impl SseText for String {
+        fn sse_text(&self) -> Option<&str> {
+            Some(self)
+        }
+    }
+
+    impl SseText for Box<str> {
+        fn sse_text(&self) -> Option<&str> {
+            Some(self)
+        }
+    }
+
+    impl SseText for Cow<'_, str> {
+        fn sse_text(&self) -> Option<&str> {
+            Some(self)
+        }
+    }
+
+    impl FromSseText<'_> for String {
+        fn from_sse_text(text: &str) -> Self {
+            text.into()
+        }
+    }
+
+    impl FromSseText<'_> for Box<str> {
+        fn from_sse_text(text: &str) -> Self {
+            text.into()
+        }
+    }
+
+    impl<'a> FromSseText<'a> for Cow<'a, str> {
+        fn from_sse_text(text: &'a str) -> Self {
+            Cow::Borrowed(text)
+        }
+    }
+}

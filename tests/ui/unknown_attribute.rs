@@ -1,0 +1,9 @@
+use sse_core::SseEvent;
+
+#[derive(SseEvent)]
+struct Bad {
+    #[sse(payload)]
+    a: String,
+}
+
+fn main() {}
