@@ -18,9 +18,10 @@ pub const DEFAULT_MAX_HEAD_BYTES: usize = 8 * 1024;
 /// Default limit on header lines; it is the length of the caller's
 /// `httparse::Header` array, this constant is a suggestion for it.
 pub const DEFAULT_MAX_HEADERS: usize = 32;
-/// Longest chunk-size line (size, extensions, CRLF) the decoder accepts.
+/// Default longest chunk-size line (size and extensions) the decoder
+/// accepts; see [`ChunkedDecoder::with_limits`].
 pub const MAX_CHUNK_LINE: usize = 1024;
-/// Longest trailer section the decoder skips.
+/// Default longest trailer section the decoder skips.
 pub const MAX_TRAILER_BYTES: usize = 8 * 1024;
 
 pub use httparse::{Header, EMPTY_HEADER};
@@ -484,6 +485,19 @@ impl<'h, 'b> ResponseHead<'h, 'b> {
 /// Parses a response head from the start of `buf` into `headers`;
 /// `Ok(None)` while incomplete (see [`parse_request`]).
 ///
+/// ```
+/// use sse_core::http::{parse_response, BodyFraming, EMPTY_HEADER};
+///
+/// let mut headers = [EMPTY_HEADER; 16];
+/// let buf = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
+///             Transfer-Encoding: chunked\r\n\r\n5\r\n...";
+/// let head = parse_response(buf, &mut headers, 8192).unwrap().unwrap();
+/// assert_eq!(head.status, 200);
+/// assert!(head.is_event_stream());
+/// assert_eq!(head.framing(), Ok(BodyFraming::Chunked));
+/// assert_eq!(&buf[head.head_len..], b"5\r\n...");
+/// ```
+///
 /// # Errors
 ///
 /// [`HeadError`] for oversized or malformed heads.
@@ -516,9 +530,11 @@ pub enum ChunkedError {
     Malformed,
     /// A chunk size does not fit in 64 bits.
     SizeOverflow,
-    /// A chunk-size line is longer than [`MAX_CHUNK_LINE`].
+    /// A chunk-size line is longer than the limit ([`MAX_CHUNK_LINE`] by
+    /// default).
     LineTooLong,
-    /// The trailer section is longer than [`MAX_TRAILER_BYTES`].
+    /// The trailer section is longer than the limit ([`MAX_TRAILER_BYTES`]
+    /// by default).
     TrailerTooLong,
 }
 
@@ -589,6 +605,8 @@ pub struct Decoded<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkedDecoder {
     state: Chunked,
+    max_line: usize,
+    max_trailer: usize,
 }
 
 impl Default for ChunkedDecoder {
@@ -598,9 +616,14 @@ impl Default for ChunkedDecoder {
 }
 
 impl ChunkedDecoder {
-    /// A decoder at the start of a body.
+    /// A decoder at the start of a body, with the default limits.
     pub const fn new() -> Self {
-        Self { state: Chunked::Size { size: 0, digits: 0, line: 0 } }
+        Self::with_limits(MAX_CHUNK_LINE, MAX_TRAILER_BYTES)
+    }
+
+    /// A decoder with its own limits on the chunk-size line and the trailer.
+    pub const fn with_limits(max_line: usize, max_trailer: usize) -> Self {
+        Self { state: Chunked::Size { size: 0, digits: 0, line: 0 }, max_line, max_trailer }
     }
 
     /// Whether the terminating chunk and trailer have been read.
@@ -629,7 +652,7 @@ impl ChunkedDecoder {
                     return Ok(Decoded { consumed: pos + take, data, done: false });
                 }
                 Chunked::Size { size, digits, line } => {
-                    if line >= MAX_CHUNK_LINE {
+                    if line >= self.max_line {
                         return Err(ChunkedError::LineTooLong);
                     }
                     match (b as char).to_digit(16) {
@@ -652,7 +675,7 @@ impl ChunkedDecoder {
                     }
                 }
                 Chunked::Extension { size, line } => {
-                    if line >= MAX_CHUNK_LINE {
+                    if line >= self.max_line {
                         return Err(ChunkedError::LineTooLong);
                     }
                     match b {
@@ -670,7 +693,7 @@ impl ChunkedDecoder {
                 Chunked::DataLf if b == b'\n' => Chunked::Size { size: 0, digits: 0, line: 0 },
                 Chunked::DataCr | Chunked::DataLf => return Err(ChunkedError::Malformed),
                 Chunked::Trailer { line, total, cr } => {
-                    if total >= MAX_TRAILER_BYTES {
+                    if total >= self.max_trailer {
                         return Err(ChunkedError::TrailerTooLong);
                     }
                     match (b, cr) {

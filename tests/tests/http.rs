@@ -227,4 +227,11 @@ fn chunked_errors() {
     assert_eq!(decode_all(&[&zeros]).unwrap_err(), ChunkedError::LineTooLong);
     let long_trailer = [b"0\r\n".as_slice(), &vec![b't'; MAX_TRAILER_BYTES + 1]].concat();
     assert_eq!(decode_all(&[&long_trailer]).unwrap_err(), ChunkedError::TrailerTooLong);
+    // Limits are configurable.
+    let mut strict = ChunkedDecoder::with_limits(4, 8);
+    assert_eq!(strict.decode(b"12345\r\n"), Err(ChunkedError::LineTooLong));
+    let mut strict = ChunkedDecoder::with_limits(4, 8);
+    assert_eq!(strict.decode(b"0\r\nX-Long: 1\r\n\r\n"), Err(ChunkedError::TrailerTooLong));
+    let mut strict = ChunkedDecoder::with_limits(4, 8);
+    assert!(strict.decode(b"0\r\nX: 1\r\n\r\n").unwrap().done);
 }
