@@ -33,7 +33,7 @@ pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 pub const DEFAULT_JITTER_PERMILLE: u32 = 200;
 /// After a failed reconnect the doubling starts from at least this many ms,
 /// so a server that sent `retry: 0` and then fails is not hammered.
-pub const MIN_BACKOFF_MS: u64 = 100;
+pub const DEFAULT_MIN_BACKOFF_MS: u64 = 100;
 
 /// Tunables of [`Reconnect`], with the `DEFAULT_*` constants as defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +51,8 @@ pub struct ReconnectConfig {
     /// Retry (with backoff) on `5xx` instead of failing. Off by default, as
     /// the spec fails the connection on any status but 200.
     pub retry_server_errors: bool,
+    /// Floor of the doubled delay after a failed reconnect, in ms.
+    pub min_backoff_ms: u64,
 }
 
 impl ReconnectConfig {
@@ -62,6 +64,7 @@ impl ReconnectConfig {
         max_redirects: DEFAULT_MAX_REDIRECTS,
         jitter_permille: DEFAULT_JITTER_PERMILLE,
         retry_server_errors: false,
+        min_backoff_ms: DEFAULT_MIN_BACKOFF_MS,
     };
 
     /// Sets the initial reconnection time.
@@ -96,6 +99,13 @@ impl ReconnectConfig {
     #[must_use]
     pub const fn with_jitter_permille(mut self, permille: u32) -> Self {
         self.jitter_permille = permille;
+        self
+    }
+
+    /// Sets the floor of the doubled delay after a failed reconnect.
+    #[must_use]
+    pub const fn with_min_backoff_ms(mut self, ms: u64) -> Self {
+        self.min_backoff_ms = ms;
         self
     }
 
@@ -324,7 +334,8 @@ impl Reconnect {
     fn delay(&self, rng: &mut impl FnMut() -> u64) -> u64 {
         let base = self.reconnection_time_ms();
         let cap = self.config.max_delay_ms.max(base);
-        let grow_from = if self.failures == 0 { base } else { base.max(MIN_BACKOFF_MS) };
+        let grow_from =
+            if self.failures == 0 { base } else { base.max(self.config.min_backoff_ms) };
         let nominal = grow_from.saturating_mul(1u64 << self.failures.min(62)).min(cap);
         let spread = nominal / 1000 * u64::from(self.config.jitter_permille)
             + nominal % 1000 * u64::from(self.config.jitter_permille) / 1000;

@@ -58,6 +58,10 @@ fn retry_zero_is_honoured_once_then_backs_off() {
     let mut source = no_jitter();
     source.set_retry(0);
     assert_eq!(delays(&mut source, 4, &mut || 0), [0, 200, 400, 800]);
+    let mut custom =
+        Reconnect::new(ReconnectConfig::DEFAULT.with_jitter_permille(0).with_min_backoff_ms(1_000));
+    custom.set_retry(0);
+    assert_eq!(delays(&mut custom, 3, &mut || 0), [0, 2_000, 4_000]);
 }
 
 #[test]
