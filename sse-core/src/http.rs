@@ -67,10 +67,24 @@ impl fmt::Display for HeadError {
 
 impl core::error::Error for HeadError {}
 
-fn map_parse_error(e: httparse::Error, headers: usize) -> HeadError {
-    match e {
-        httparse::Error::TooManyHeaders => HeadError::TooManyHeaders { limit: headers },
-        _ => HeadError::Malformed,
+/// The head length once `parse` (httparse over at most `max_head` bytes of
+/// a `buf_len`-byte buffer) is complete; `None` while more may come.
+fn complete_len(
+    parse: Result<httparse::Status<usize>, httparse::Error>,
+    buf_len: usize,
+    max_head: usize,
+    header_slots: usize,
+) -> Result<Option<usize>, HeadError> {
+    match parse {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(len)),
+        Ok(httparse::Status::Partial) if buf_len >= max_head => {
+            Err(HeadError::TooLarge { limit: max_head })
+        }
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            Err(HeadError::TooManyHeaders { limit: header_slots })
+        }
+        Err(_) => Err(HeadError::Malformed),
     }
 }
 
@@ -199,23 +213,18 @@ pub fn parse_request<'h, 'b>(
     max_head: usize,
 ) -> Result<Option<RequestHead<'h, 'b>>, HeadError> {
     let slots = headers.len();
-    let window = &buf[..buf.len().min(max_head)];
     let mut req = httparse::Request::new(headers);
-    match req.parse(window).map_err(|e| map_parse_error(e, slots))? {
-        httparse::Status::Partial if buf.len() >= max_head => {
-            Err(HeadError::TooLarge { limit: max_head })
-        }
-        httparse::Status::Partial => Ok(None),
-        httparse::Status::Complete(head_len) => {
-            let method = req.method.ok_or(HeadError::Malformed)?;
-            let target = req.path.ok_or(HeadError::Malformed)?;
-            let (path, query) = match target.split_once('?') {
-                Some((p, q)) => (p, Some(q)),
-                None => (target, None),
-            };
-            Ok(Some(RequestHead { method, path, query, head_len, headers: req.headers }))
-        }
-    }
+    let parsed = req.parse(&buf[..buf.len().min(max_head)]);
+    let Some(head_len) = complete_len(parsed, buf.len(), max_head, slots)? else {
+        return Ok(None);
+    };
+    let method = req.method.ok_or(HeadError::Malformed)?;
+    let target = req.path.ok_or(HeadError::Malformed)?;
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    Ok(Some(RequestHead { method, path, query, head_len, headers: req.headers }))
 }
 
 /// Options of the `200` stream head.
@@ -507,18 +516,13 @@ pub fn parse_response<'h, 'b>(
     max_head: usize,
 ) -> Result<Option<ResponseHead<'h, 'b>>, HeadError> {
     let slots = headers.len();
-    let window = &buf[..buf.len().min(max_head)];
     let mut res = httparse::Response::new(headers);
-    match res.parse(window).map_err(|e| map_parse_error(e, slots))? {
-        httparse::Status::Partial if buf.len() >= max_head => {
-            Err(HeadError::TooLarge { limit: max_head })
-        }
-        httparse::Status::Partial => Ok(None),
-        httparse::Status::Complete(head_len) => {
-            let status = res.code.ok_or(HeadError::Malformed)?;
-            Ok(Some(ResponseHead { status, head_len, headers: res.headers }))
-        }
-    }
+    let parsed = res.parse(&buf[..buf.len().min(max_head)]);
+    let Some(head_len) = complete_len(parsed, buf.len(), max_head, slots)? else {
+        return Ok(None);
+    };
+    let status = res.code.ok_or(HeadError::Malformed)?;
+    Ok(Some(ResponseHead { status, head_len, headers: res.headers }))
 }
 
 /// Why a chunked body could not be decoded.
