@@ -18,10 +18,11 @@ pub const DEFAULT_MAX_HEAD_BYTES: usize = 8 * 1024;
 /// Default limit on header lines; it is the length of the caller's
 /// `httparse::Header` array, this constant is a suggestion for it.
 pub const DEFAULT_MAX_HEADERS: usize = 32;
-/// Default longest chunk-size line (size and extensions) the decoder
-/// accepts; see [`ChunkedDecoder::with_limits`].
+/// Default longest chunk-size line (size and extensions, without CRLF) the
+/// decoder accepts; see [`ChunkedDecoder::with_limits`].
 pub const MAX_CHUNK_LINE: usize = 1024;
-/// Default longest trailer section the decoder skips.
+/// Default longest trailer section (its field lines with their CRLFs, not
+/// the final empty line) the decoder skips.
 pub const MAX_TRAILER_BYTES: usize = 8 * 1024;
 
 pub use httparse::{Header, EMPTY_HEADER};
@@ -390,7 +391,9 @@ impl<'a> ClientRequest<'a> {
 ///
 /// [`HeadWriteError::Invalid`] if any part would inject into the head (CR,
 /// LF or NUL in a value, space in the path, a header name that is not a
-/// token); [`HeadWriteError::Sink`] if the sink fails.
+/// token), or an extra header would conflict with the ones written here
+/// (`Host`, `Content-Length`, `Transfer-Encoding`); [`HeadWriteError::Sink`]
+/// if the sink fails.
 pub fn write_request<S: Sink>(
     sink: &mut S,
     req: &ClientRequest<'_>,
@@ -400,7 +403,13 @@ pub fn write_request<S: Sink>(
         && !req.path.bytes().any(|b| b <= b' ')
         && valid_value(req.host.as_bytes())
         && valid_value(req.last_event_id.as_bytes())
-        && req.headers.iter().all(|(n, v)| valid_name(n) && valid_value(v.as_bytes()));
+        && req.headers.iter().all(|(n, v)| {
+            valid_name(n)
+                && valid_value(v.as_bytes())
+                && !["host", "content-length", "transfer-encoding"]
+                    .iter()
+                    .any(|reserved| n.eq_ignore_ascii_case(reserved))
+        });
     if !ok {
         return Err(HeadWriteError::Invalid);
     }
@@ -463,31 +472,49 @@ impl<'h, 'b> ResponseHead<'h, 'b> {
         self.header("location").and_then(|v| str::from_utf8(v).ok())
     }
 
-    /// How the body is delimited. A chunked coding wins over a length.
+    /// How the body is delimited (RFC 9112, section 6.3): a
+    /// `Transfer-Encoding` decides whenever present (chunked if its final
+    /// coding is `chunked`, else until close); otherwise `Content-Length`.
     ///
     /// # Errors
     ///
-    /// [`HeadError::Malformed`] for an unparsable `Content-Length`.
+    /// [`HeadError::Malformed`] for a `Content-Length` that is not digits,
+    /// or several that disagree.
     pub fn framing(&self) -> Result<BodyFraming, HeadError> {
-        let chunked = self.headers.iter().any(|h| {
-            h.name.eq_ignore_ascii_case("transfer-encoding")
-                && str::from_utf8(h.value).is_ok_and(|v| {
-                    v.rsplit(',')
-                        .next()
-                        .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"))
-                })
-        });
-        if chunked {
-            return Ok(BodyFraming::Chunked);
+        let mut last_coding: Option<&[u8]> = None;
+        for h in self.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("transfer-encoding")) {
+            for coding in h.value.split(|&b| b == b',') {
+                let coding = coding.trim_ascii();
+                if !coding.is_empty() {
+                    last_coding = Some(coding);
+                }
+            }
         }
-        match self.header("content-length") {
-            None => Ok(BodyFraming::UntilClose),
-            Some(v) => str::from_utf8(v)
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
-                .map(BodyFraming::Length)
-                .ok_or(HeadError::Malformed),
+        if let Some(coding) = last_coding {
+            return Ok(if coding.eq_ignore_ascii_case(b"chunked") {
+                BodyFraming::Chunked
+            } else {
+                BodyFraming::UntilClose
+            });
         }
+        let mut length = None;
+        for h in self.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("content-length")) {
+            for value in h.value.split(|&b| b == b',') {
+                let value = value.trim_ascii();
+                if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+                    return Err(HeadError::Malformed);
+                }
+                let n = str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or(HeadError::Malformed)?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(HeadError::Malformed);
+                }
+                length = Some(n);
+            }
+        }
+        Ok(length.map_or(BodyFraming::UntilClose, BodyFraming::Length))
     }
 }
 
@@ -557,9 +584,11 @@ impl core::error::Error for ChunkedError {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Chunked {
-    /// Reading hex digits; `digits` seen so far.
+    /// Reading hex digits; `digits` seen so far, `line` bytes of the line.
     Size { size: u64, digits: u32, line: usize },
-    /// After the size: extensions up to CR.
+    /// Whitespace after the size: only more of it, `;` or CR may follow.
+    SizeWs { size: u64, line: usize },
+    /// After `;`: extensions (visible characters) up to CR.
     Extension { size: u64, line: usize },
     /// Expecting the LF of the size line.
     SizeLf { size: u64 },
@@ -630,6 +659,24 @@ impl ChunkedDecoder {
         Self { state: Chunked::Size { size: 0, digits: 0, line: 0 }, max_line, max_trailer }
     }
 
+    /// One more byte on a chunk-size line.
+    fn grow(&self, line: usize) -> Result<usize, ChunkedError> {
+        if line < self.max_line {
+            Ok(line + 1)
+        } else {
+            Err(ChunkedError::LineTooLong)
+        }
+    }
+
+    /// One more byte of trailer fields.
+    fn count(&self, total: usize) -> Result<usize, ChunkedError> {
+        if total < self.max_trailer {
+            Ok(total + 1)
+        } else {
+            Err(ChunkedError::TrailerTooLong)
+        }
+    }
+
     /// Whether the terminating chunk and trailer have been read.
     pub fn is_done(&self) -> bool {
         self.state == Chunked::Done
@@ -655,39 +702,36 @@ impl ChunkedDecoder {
                         if left == 0 { Chunked::DataCr } else { Chunked::Data { remaining: left } };
                     return Ok(Decoded { consumed: pos + take, data, done: false });
                 }
-                Chunked::Size { size, digits, line } => {
-                    if line >= self.max_line {
-                        return Err(ChunkedError::LineTooLong);
-                    }
-                    match (b as char).to_digit(16) {
-                        Some(d) => {
-                            if size >> 60 != 0 {
-                                return Err(ChunkedError::SizeOverflow);
-                            }
-                            Chunked::Size {
-                                size: size << 4 | u64::from(d),
-                                digits: digits + 1,
-                                line: line + 1,
-                            }
+                Chunked::Size { size, digits, line } => match b {
+                    b'\r' if digits > 0 => Chunked::SizeLf { size },
+                    b' ' | b'\t' if digits > 0 => Chunked::SizeWs { size, line: self.grow(line)? },
+                    b';' if digits > 0 => Chunked::Extension { size, line: self.grow(line)? },
+                    _ => {
+                        let digit = (b as char).to_digit(16).ok_or(ChunkedError::Malformed)?;
+                        if size >> 60 != 0 {
+                            return Err(ChunkedError::SizeOverflow);
                         }
-                        None if digits == 0 => return Err(ChunkedError::Malformed),
-                        None if b == b'\r' => Chunked::SizeLf { size },
-                        None if b == b';' || b == b' ' || b == b'\t' => {
-                            Chunked::Extension { size, line: line + 1 }
+                        let line = self.grow(line)?;
+                        Chunked::Size {
+                            size: size << 4 | u64::from(digit),
+                            digits: digits + 1,
+                            line,
                         }
-                        None => return Err(ChunkedError::Malformed),
                     }
-                }
-                Chunked::Extension { size, line } => {
-                    if line >= self.max_line {
-                        return Err(ChunkedError::LineTooLong);
+                },
+                Chunked::SizeWs { size, line } => match b {
+                    b'\r' => Chunked::SizeLf { size },
+                    b' ' | b'\t' => Chunked::SizeWs { size, line: self.grow(line)? },
+                    b';' => Chunked::Extension { size, line: self.grow(line)? },
+                    _ => return Err(ChunkedError::Malformed),
+                },
+                Chunked::Extension { size, line } => match b {
+                    b'\r' => Chunked::SizeLf { size },
+                    b'\t' | b' '..=b'~' | 0x80.. => {
+                        Chunked::Extension { size, line: self.grow(line)? }
                     }
-                    match b {
-                        b'\r' => Chunked::SizeLf { size },
-                        b'\n' => return Err(ChunkedError::Malformed),
-                        _ => Chunked::Extension { size, line: line + 1 },
-                    }
-                }
+                    _ => return Err(ChunkedError::Malformed),
+                },
                 Chunked::SizeLf { size } => match (b, size) {
                     (b'\n', 0) => Chunked::Trailer { line: 0, total: 0, cr: false },
                     (b'\n', size) => Chunked::Data { remaining: size },
@@ -696,24 +740,24 @@ impl ChunkedDecoder {
                 Chunked::DataCr if b == b'\r' => Chunked::DataLf,
                 Chunked::DataLf if b == b'\n' => Chunked::Size { size: 0, digits: 0, line: 0 },
                 Chunked::DataCr | Chunked::DataLf => return Err(ChunkedError::Malformed),
-                Chunked::Trailer { line, total, cr } => {
-                    if total >= self.max_trailer {
-                        return Err(ChunkedError::TrailerTooLong);
+                Chunked::Trailer { line, total, cr } => match (b, cr) {
+                    // The empty line that ends the body is not counted.
+                    (b'\r', false) if line == 0 => Chunked::Trailer { line, total, cr: true },
+                    (b'\n', true) if line == 0 => {
+                        self.state = Chunked::Done;
+                        return Ok(Decoded { consumed: pos + 1, data: &[], done: true });
                     }
-                    match (b, cr) {
-                        (b'\n', true) if line == 0 => {
-                            self.state = Chunked::Done;
-                            return Ok(Decoded { consumed: pos + 1, data: &[], done: true });
-                        }
-                        (b'\n', true) => Chunked::Trailer { line: 0, total: total + 1, cr: false },
-                        (b'\r', false) => Chunked::Trailer { line, total: total + 1, cr: true },
-                        (b'\r' | b'\n', _) => return Err(ChunkedError::Malformed),
-                        (_, false) => {
-                            Chunked::Trailer { line: line + 1, total: total + 1, cr: false }
-                        }
-                        (_, true) => return Err(ChunkedError::Malformed),
+                    (b'\n', true) => {
+                        Chunked::Trailer { line: 0, total: self.count(total)?, cr: false }
                     }
-                }
+                    (b'\r', false) => {
+                        Chunked::Trailer { line, total: self.count(total)?, cr: true }
+                    }
+                    (b'\r' | b'\n', _) | (_, true) => return Err(ChunkedError::Malformed),
+                    (_, false) => {
+                        Chunked::Trailer { line: line + 1, total: self.count(total)?, cr: false }
+                    }
+                },
                 Chunked::Done => return Ok(Decoded { consumed: pos, data: &[], done: true }),
             };
             pos += 1;

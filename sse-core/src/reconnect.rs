@@ -14,9 +14,10 @@
 //! - Redirects are followed up to a limit.
 //! - After a network error or the end of the body the client waits the
 //!   reconnection time (the server's `retry`, or the default), doubled after
-//!   each consecutive failure up to a cap, plus random jitter so that
-//!   clients dropped together do not return together. The delay is never
-//!   shorter than the reconnection time. A connection that stayed open for
+//!   each consecutive failure up to a cap, with random jitter so that
+//!   clients dropped together do not return together (added below the cap,
+//!   taken off the cap at the cap). The delay is never shorter than the
+//!   reconnection time. A connection that stayed open for
 //!   the healthy period resets the doubling.
 
 use core::fmt;
@@ -29,7 +30,8 @@ pub const DEFAULT_MAX_DELAY_MS: u64 = 60_000;
 pub const DEFAULT_HEALTHY_AFTER_MS: u64 = 30_000;
 /// Redirects followed before failing.
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
-/// Jitter: each delay is lengthened by up to this many thousandths.
+/// Jitter: each delay moves by up to this many thousandths of it (longer,
+/// or shorter than the cap once the cap is reached).
 pub const DEFAULT_JITTER_PERMILLE: u32 = 200;
 /// After a failed reconnect the doubling starts from at least this many ms,
 /// so a server that sent `retry: 0` and then fails is not hammered.
@@ -46,7 +48,7 @@ pub struct ReconnectConfig {
     pub healthy_after_ms: u64,
     /// Redirects followed before failing.
     pub max_redirects: u32,
-    /// Random lengthening of each delay, in thousandths of it (0 = none).
+    /// Random spread of each delay, in thousandths of it (0 = none).
     pub jitter_permille: u32,
     /// Retry (with backoff) on `5xx` instead of failing. Off by default, as
     /// the spec fails the connection on any status but 200.
@@ -329,17 +331,25 @@ impl Reconnect {
         Action::Retry { delay_ms }
     }
 
-    /// `base * 2^failures`, capped, plus up to `jitter_permille` of it; never
-    /// below the reconnection time.
+    /// `base * 2^failures`, capped, moved by up to `jitter_permille` of it:
+    /// up, or down from the cap once the cap is reached, so clients dropped
+    /// together stay spread out. Never below the reconnection time.
     fn delay(&self, rng: &mut impl FnMut() -> u64) -> u64 {
         let base = self.reconnection_time_ms();
         let cap = self.config.max_delay_ms.max(base);
         let grow_from =
             if self.failures == 0 { base } else { base.max(self.config.min_backoff_ms) };
         let nominal = grow_from.saturating_mul(1u64 << self.failures.min(62)).min(cap);
-        let spread = nominal / 1000 * u64::from(self.config.jitter_permille)
-            + nominal % 1000 * u64::from(self.config.jitter_permille) / 1000;
-        let jitter = if spread == 0 { 0 } else { rng() % (spread + 1) };
-        nominal.saturating_add(jitter).min(cap).max(base)
+        let spread = u128::from(nominal) * u128::from(self.config.jitter_permille) / 1000;
+        let spread = u64::try_from(spread).unwrap_or(u64::MAX);
+        let jitter = match spread {
+            0 => 0,
+            u64::MAX => rng(),
+            spread => rng() % (spread + 1),
+        };
+        match nominal.checked_add(jitter) {
+            Some(delay) if delay <= cap => delay,
+            _ => cap.saturating_sub(jitter).max(base),
+        }
     }
 }

@@ -19,7 +19,8 @@ use crate::error::FrameError;
 #[non_exhaustive]
 pub enum ReplayError {
     /// The id plus frame need `required` bytes, more than the whole ring
-    /// holds (`capacity`). Nothing was evicted.
+    /// holds (`capacity`). The ring is emptied: the event goes out live but
+    /// cannot be replayed, so no resume may silently skip it.
     TooLarge {
         /// Bytes the record needs.
         required: usize,
@@ -137,7 +138,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> ReplayRing<B, N> {
     /// # Errors
     ///
     /// [`ReplayError::TooLarge`] if `id` and `frame` together exceed the
-    /// buffer; [`ReplayError::NoEntries`] if `N` is 0.
+    /// buffer (the ring is then emptied, so that clients resuming from an
+    /// earlier id are told they missed something rather than skipping this
+    /// frame); [`ReplayError::NoEntries`] if `N` is 0.
     pub fn push(&mut self, id: &str, frame: &[u8]) -> Result<(), ReplayError> {
         if id.is_empty() && frame.is_empty() {
             return Ok(());
@@ -220,6 +223,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> ReplayRing<B, N> {
         let capacity = self.buf.as_ref().len();
         let need = id.len().saturating_add(frame_len);
         if need > capacity {
+            self.clear();
             return Err(ReplayError::TooLarge { required: need, capacity });
         }
         if self.len == N {

@@ -13,6 +13,11 @@
 //! whole value is the JSON data. A `data` field of string type is sent as
 //! text, any other type as JSON. With a `data` field, every other field must
 //! be mapped or skipped, so nothing is dropped silently.
+//!
+//! Without a `data` field, serde decides what the JSON holds (use
+//! `#[serde(skip)]` to leave a field out); mapped fields are then sent both
+//! as SSE fields and inside the JSON, and `FromSseEvent` reads the whole
+//! value back from the JSON alone.
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
@@ -146,6 +151,15 @@ fn parse_model(input: &DeriveInput) -> syn::Result<Model<'_>> {
             "the event type is fixed by `#[sse(event = \"...\")]` on the struct; remove `#[sse(event)]` here",
         ));
     }
+    if !fields.iter().any(|f| f.role == Some(Role::Data)) {
+        if let Some(skipped) = fields.iter().find(|f| f.role == Some(Role::Skip)) {
+            return Err(Error::new(
+                skipped.span,
+                "without a `#[sse(data)]` field the whole value is the JSON data, serialized by \
+                 serde: leave this field out with `#[serde(skip)]` instead of `#[sse(skip)]`",
+            ));
+        }
+    }
     if fields.iter().any(|f| f.role == Some(Role::Data)) {
         if let Some(unmapped) = fields.iter().find(|f| f.role.is_none()) {
             return Err(Error::new(
@@ -175,13 +189,22 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// Whether `ty` is string-like (`String`, `str`, `&str`, `Cow<str>`, ...),
-/// so a data field of this type is sent as text rather than JSON.
+/// Whether `ty` is string-like (`String`, `str`, `&str`, `Cow<str>`,
+/// `Box<str>`), so a data field of this type is sent as text, not JSON.
 fn is_text(ty: &Type) -> bool {
     match ty {
         Type::Reference(r) => is_text(&r.elem),
         Type::Path(path) => path.path.segments.last().is_some_and(|s| {
-            s.ident == "String" || s.ident == "str" || s.ident == "Cow" || s.ident == "SmolStr"
+            if s.ident == "Box" {
+                // Only `Box<str>`: a box of anything else is JSON.
+                return match &s.arguments {
+                    PathArguments::AngleBracketed(args) => {
+                        matches!(args.args.first(), Some(GenericArgument::Type(inner)) if is_text(inner))
+                    }
+                    _ => false,
+                };
+            }
+            s.ident == "String" || s.ident == "str" || s.ident == "Cow"
         }),
         Type::Group(g) => is_text(&g.elem),
         Type::Paren(p) => is_text(&p.elem),
@@ -263,18 +286,19 @@ fn expand_from_event(input: &DeriveInput) -> syn::Result<Tokens> {
         ));
     }
     let (_, ty_generics, where_clause) = input.generics.split_for_impl();
-    // The event lifetime: the struct's own, or a fresh one.
-    let (event_lt, impl_generics) = match lifetimes.first() {
-        Some(lt) => {
-            let lt = &lt.lifetime;
-            let (impl_generics, _, _) = input.generics.split_for_impl();
-            (quote!(#lt), quote!(#impl_generics))
-        }
+    // The event lifetime: the struct's own, or a fresh one added in front.
+    let mut impl_params = input.generics.clone();
+    let event_lt = match lifetimes.first() {
+        Some(lt) => lt.lifetime.clone(),
         None => {
-            let params = &input.generics.params;
-            (quote!('__sse), quote!(<'__sse, #params>))
+            let fresh = syn::Lifetime::new("'__sse", Span::call_site());
+            impl_params
+                .params
+                .insert(0, syn::GenericParam::Lifetime(syn::LifetimeParam::new(fresh.clone())));
+            fresh
         }
     };
+    let (impl_generics, _, _) = impl_params.split_for_impl();
 
     let body = if model.with(Role::Data).is_none() {
         quote!(#core::json_value::<Self>(event.data))

@@ -235,3 +235,91 @@ fn chunked_errors() {
     let mut strict = ChunkedDecoder::with_limits(4, 8);
     assert!(strict.decode(b"0\r\nX: 1\r\n\r\n").unwrap().done);
 }
+
+#[test]
+fn chunk_line_and_trailer_limits_are_exact() {
+    // A limit of N accepts an N-byte size line (CRLF not counted)...
+    let mut exact = ChunkedDecoder::with_limits(4, 64);
+    assert_eq!(
+        decode_with(&mut exact, b"0010\r\n0123456789abcdef\r\n0\r\n\r\n").unwrap().len(),
+        16
+    );
+    let mut one = ChunkedDecoder::with_limits(1, 64);
+    assert_eq!(decode_with(&mut one, b"5\r\nhello\r\n0\r\n\r\n").unwrap(), b"hello");
+    // ...and refuses N + 1 bytes.
+    let mut over = ChunkedDecoder::with_limits(4, 64);
+    assert_eq!(decode_with(&mut over, b"00010\r\n"), Err(ChunkedError::LineTooLong));
+    // A zero trailer limit still accepts the empty trailer, not a field.
+    let mut no_trailer = ChunkedDecoder::with_limits(8, 0);
+    assert!(decode_with(&mut no_trailer, b"0\r\n\r\n").is_ok());
+    assert!(no_trailer.is_done());
+    let mut no_trailer = ChunkedDecoder::with_limits(8, 0);
+    assert_eq!(
+        decode_with(&mut no_trailer, b"0\r\nX: 1\r\n\r\n"),
+        Err(ChunkedError::TrailerTooLong)
+    );
+}
+
+fn decode_with(decoder: &mut ChunkedDecoder, mut input: &[u8]) -> Result<Vec<u8>, ChunkedError> {
+    let mut body = Vec::new();
+    while !input.is_empty() {
+        let step = decoder.decode(input)?;
+        body.extend_from_slice(step.data);
+        input = &input[step.consumed..];
+        if step.done {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+#[test]
+fn malformed_size_lines_are_refused_and_extensions_accepted() {
+    for bad in
+        [&b"5 6\r\n"[..], b"5 garbage\r\n", b"5;\x00\r\n", b"5;a\x7f\r\n", b" 5\r\n", b";x\r\n"]
+    {
+        let mut decoder = ChunkedDecoder::new();
+        assert_eq!(decode_with(&mut decoder, bad), Err(ChunkedError::Malformed), "{bad:?}");
+    }
+    for good in [
+        &b"5 ;a=b\r\nhello\r\n0\r\n\r\n"[..],
+        b"5\t\t;a=\"q s\"\r\nhello\r\n0\r\n\r\n",
+        b"5 \r\nhello\r\n0\r\n\r\n",
+    ] {
+        let mut decoder = ChunkedDecoder::new();
+        assert_eq!(decode_with(&mut decoder, good).unwrap(), b"hello", "{good:?}");
+    }
+}
+
+#[test]
+fn framing_follows_rfc_9112() {
+    let cases: &[(&[u8], Result<BodyFraming, HeadError>)] = &[
+        (b"Transfer-Encoding: gzip\r\nContent-Length: 10\r\n", Ok(BodyFraming::UntilClose)),
+        (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n", Ok(BodyFraming::UntilClose)),
+        (b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", Ok(BodyFraming::Chunked)),
+        (b"Content-Length: +5\r\n", Err(HeadError::Malformed)),
+        (b"Content-Length: 5\r\nContent-Length: 7\r\n", Err(HeadError::Malformed)),
+        (b"Content-Length: 5, 5\r\nContent-Length: 5\r\n", Ok(BodyFraming::Length(5))),
+        (b"Content-Length: 99999999999999999999999\r\n", Err(HeadError::Malformed)),
+    ];
+    for (fields, want) in cases {
+        let raw = [b"HTTP/1.1 200 OK\r\n".as_slice(), fields, b"\r\n"].concat();
+        let mut headers = [EMPTY_HEADER; 8];
+        let head = parse_response(&raw, &mut headers, 8192).unwrap().unwrap();
+        assert_eq!(head.framing(), *want, "{}", String::from_utf8_lossy(fields));
+    }
+}
+
+#[test]
+fn requests_refuse_headers_that_conflict_with_framing() {
+    let base = ClientRequest { body: Some(b"x"), ..ClientRequest::get("h", "/e") };
+    for name in ["Content-Length", "transfer-encoding", "HOST"] {
+        let headers = [(name, "1")];
+        let mut out = Vec::new();
+        assert_eq!(
+            write_request(&mut out, &ClientRequest { headers: &headers, ..base }),
+            Err(HeadWriteError::Invalid),
+            "{name}"
+        );
+    }
+}

@@ -76,9 +76,36 @@ fn jitter_lengthens_within_bounds_and_is_deterministic_for_a_given_source() {
     for (d, nominal) in got.iter().zip([3_000u64, 6_000, 12_000, 24_000]) {
         assert!(*d >= nominal && *d <= nominal + nominal / 5);
     }
-    // Jitter never pushes past the cap.
+    // Jitter never pushes past the cap; at the cap it spreads below it
+    // (never below the reconnection time).
     let mut capped = Reconnect::new(config.with_max_delay_ms(3_100));
-    assert_eq!(delays(&mut capped, 3, &mut || u64::MAX), [3_100, 3_100, 3_100]);
+    let mut seq = [0u64, 50, 400, 599, 10].into_iter().cycle();
+    let got = delays(&mut capped, 5, &mut move || seq.next().unwrap());
+    assert_eq!(got, [3_000, 3_050, 3_000, 3_000, 3_100 - 10]);
+    let mut at_cap = Reconnect::new(config.with_max_delay_ms(60_000));
+    let mut n = 0u64;
+    let mut rng = move || {
+        n += 7_919;
+        n
+    };
+    let late: Vec<u64> = delays(&mut at_cap, 12, &mut rng).split_off(8);
+    assert!(late.iter().all(|d| (48_000..=60_000).contains(d)), "{late:?}");
+    assert!(late.windows(2).any(|w| w[0] != w[1]), "jitter must still spread at the cap: {late:?}");
+}
+
+#[test]
+fn huge_values_saturate_instead_of_overflowing() {
+    let config = ReconnectConfig::DEFAULT.with_jitter_permille(1_500).with_max_delay_ms(u64::MAX);
+    let mut source = Reconnect::new(config);
+    source.set_retry(u64::MAX);
+    for d in delays(&mut source, 3, &mut || u64::MAX) {
+        assert_eq!(d, u64::MAX);
+    }
+    let mut source = Reconnect::new(config);
+    source.set_retry(u64::MAX / 3);
+    for d in delays(&mut source, 3, &mut || 12_345) {
+        assert!(d >= u64::MAX / 3);
+    }
 }
 
 #[test]

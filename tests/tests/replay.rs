@@ -58,8 +58,13 @@ proptest! {
                 Err(ReplayError::TooLarge { required, capacity: cap }) => {
                     prop_assert_eq!(required, id.len() + frame.len());
                     prop_assert!(required > cap);
-                    // A refused push changes nothing; later `since` calls
-                    // are checked against the pushes that were accepted.
+                    // The frame cannot be kept, so nothing before it may be
+                    // resumed from either: the ring is emptied.
+                    prop_assert!(ring.is_empty());
+                    for (old, _) in &pushed {
+                        prop_assert_eq!(ring.since(old).err(), Some(NotRetained));
+                    }
+                    pushed.clear();
                 }
                 Err(e) => prop_assert!(false, "unexpected {e}"),
             }

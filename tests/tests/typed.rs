@@ -174,6 +174,38 @@ fn encoding_errors() {
     assert_eq!(frame, Frame::new().event("t").id("1").data("m"));
 }
 
+/// Generic parameters with defaults, const generics and a boxed-str data
+/// field (sent as text, not JSON).
+#[derive(SseEvent, FromSseEvent, Debug, PartialEq)]
+struct Generic<T: Default = u32, const N: usize = 2> {
+    #[sse(data)]
+    text: Box<str>,
+    #[sse(id)]
+    id: Option<String>,
+    #[sse(skip)]
+    extra: T,
+    #[sse(skip)]
+    arr: core::marker::PhantomData<[u8; N]>,
+}
+
+#[test]
+fn generics_with_defaults_and_boxed_text() {
+    let sent: Generic = Generic {
+        text: "say \"hi\"\\".into(),
+        id: Some("g".into()),
+        extra: 5,
+        arr: core::marker::PhantomData,
+    };
+    let (mut scratch, mut out) = ([0u8; 8], [0u8; 64]);
+    let n = sent.encode(&mut scratch, &mut out).unwrap();
+    assert_eq!(&out[..n], b"id: g\ndata: say \"hi\"\\\n\n");
+    let mut parser = Parser::new([0u8; 256]);
+    let mut rest = &out[..n];
+    let event = parser.next(&mut rest).unwrap().unwrap();
+    let got: Generic = Generic::from_event(&event).unwrap();
+    assert_eq!(got, Generic { extra: 0, ..sent });
+}
+
 #[test]
 fn parse_helpers_agree() {
     let (t, d, i, r) = parse_one(b"event: x\nid: 1\nretry: 5\ndata: y\n\n");
