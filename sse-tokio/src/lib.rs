@@ -1,0 +1,41 @@
+//! # sse-tokio
+//!
+//! Server-Sent Events on tokio, as a thin layer over `sse-core`: all
+//! parsing and encoding happens in the core; this crate moves bytes.
+//!
+//! - [`EventWriter`] writes frames or typed events to any `AsyncWrite`,
+//!   flushing after each, and [`EventWriter::pump`] sends a stream of events
+//!   with a keep-alive comment whenever the stream is idle (15 s default).
+//! - [`EventReader`] reads events from any `AsyncRead` as a
+//!   `futures_core::Stream`; [`ByteStreamDecoder`] does the same for any
+//!   stream of byte chunks (a `reqwest` `bytes_stream()`, a hyper body).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use sse_core::Frame;
+//! use sse_tokio::{EventReader, EventWriter};
+//!
+//! let (client, server) = tokio::io::duplex(64);
+//! let mut writer = EventWriter::new(server);
+//! let mut reader = EventReader::new(client);
+//! tokio::spawn(async move {
+//!     writer.send(&Frame::new().event("hello").id("1").data("world")).await
+//! });
+//! let event = reader.next_event().await.expect("one event")?;
+//! assert_eq!((event.event_type.as_str(), event.data.as_str(), event.id.as_str()), ("hello", "world", "1"));
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod event;
+mod reader;
+mod writer;
+
+pub use event::{MessageEvent, ReadError};
+pub use reader::{
+    ByteStreamDecoder, EventReader, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
+};
+pub use writer::{EventWriter, WriteError, DEFAULT_KEEP_ALIVE};
