@@ -27,7 +27,7 @@ pub enum ReplayError {
         /// Bytes the ring has.
         capacity: usize,
     },
-    /// The ring keeps no entries at all (`N == 0`).
+    /// The ring keeps no entries at all (`N` or the entry limit is 0).
     NoEntries,
     /// The frame could inject fields (see [`FrameError`]).
     Invalid(FrameError),
@@ -95,6 +95,8 @@ pub struct ReplayRing<B, const N: usize> {
     /// Index in `entries` of the oldest entry.
     head: usize,
     len: usize,
+    /// Entry limit in force (at most `N`).
+    max_entries: usize,
 }
 
 impl<B, const N: usize> fmt::Debug for ReplayRing<B, N> {
@@ -106,7 +108,18 @@ impl<B, const N: usize> fmt::Debug for ReplayRing<B, N> {
 impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> ReplayRing<B, N> {
     /// An empty ring storing records in `buffer`, at most `N` of them.
     pub fn new(buffer: B) -> Self {
-        Self { buf: buffer, entries: [Entry::default(); N], head: 0, len: 0 }
+        Self { buf: buffer, entries: [Entry::default(); N], head: 0, len: 0, max_entries: N }
+    }
+
+    /// Lowers the entry limit below `N` (e.g. from configuration), evicting
+    /// the oldest frames if more are held.
+    #[must_use]
+    pub fn with_max_entries(mut self, max: usize) -> Self {
+        self.max_entries = max.min(N);
+        while self.len > self.max_entries {
+            self.evict();
+        }
+        self
     }
 
     /// Number of frames held.
@@ -140,7 +153,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> ReplayRing<B, N> {
     /// [`ReplayError::TooLarge`] if `id` and `frame` together exceed the
     /// buffer (the ring is then emptied, so that clients resuming from an
     /// earlier id are told they missed something rather than skipping this
-    /// frame); [`ReplayError::NoEntries`] if `N` is 0.
+    /// frame); [`ReplayError::NoEntries`] if the entry limit is 0.
     pub fn push(&mut self, id: &str, frame: &[u8]) -> Result<(), ReplayError> {
         if id.is_empty() && frame.is_empty() {
             return Ok(());
@@ -217,7 +230,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> ReplayRing<B, N> {
     /// starts. Records are never empty, so a tail starting below the head
     /// always means the live bytes wrap around the end of the buffer.
     fn reserve(&mut self, id: &str, frame_len: usize) -> Result<usize, ReplayError> {
-        if N == 0 {
+        if self.max_entries == 0 {
             return Err(ReplayError::NoEntries);
         }
         let capacity = self.buf.as_ref().len();
@@ -226,7 +239,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>, const N: usize> ReplayRing<B, N> {
             self.clear();
             return Err(ReplayError::TooLarge { required: need, capacity });
         }
-        if self.len == N {
+        if self.len == self.max_entries {
             self.evict();
         }
         let start = loop {

@@ -6,6 +6,9 @@
 //! - [`EventWriter`] writes frames or typed events to any `AsyncWrite`,
 //!   flushing after each, and [`EventWriter::pump`] sends a stream of events
 //!   with a keep-alive comment whenever the stream is idle (15 s default).
+//! - [`Hub`] encodes each published event once and fans the same bytes out
+//!   to every subscriber, replays missed events on `Last-Event-ID`, and
+//!   drops subscribers that fall too far behind.
 //! - [`EventReader`] reads events from any `AsyncRead` as a
 //!   `futures_core::Stream`; [`ByteStreamDecoder`] does the same for any
 //!   stream of byte chunks (a `reqwest` `bytes_stream()`, a hyper body).
@@ -31,10 +34,15 @@
 #![deny(missing_docs)]
 
 mod event;
+mod hub;
 mod reader;
 mod writer;
 
 pub use event::{MessageEvent, ReadError};
+pub use hub::{
+    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
+    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
+};
 pub use reader::{
     ByteStreamDecoder, EventReader, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
 };

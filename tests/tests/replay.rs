@@ -94,6 +94,17 @@ fn push_frame_stores_the_encoded_bytes() {
     assert_eq!(ring.push_frame(&Frame::new()).unwrap(), b"");
     ring.push("", b"").unwrap();
     assert_eq!(ring.len(), 4);
+    // A runtime entry limit below N.
+    let mut two: ReplayRing<[u8; 256], 8> = ReplayRing::new([0; 256]).with_max_entries(2);
+    for id in ["a", "b", "c"] {
+        two.push(id, b"x").unwrap();
+    }
+    assert_eq!(two.len(), 2);
+    assert_eq!(two.since("a").err(), Some(NotRetained));
+    assert_eq!(
+        ReplayRing::<[u8; 8], 4>::new([0; 8]).with_max_entries(0).push("1", b"x"),
+        Err(ReplayError::NoEntries)
+    );
     let empty: ReplayRing<[u8; 8], 0> = ReplayRing::new([0; 8]);
     assert!(empty.is_empty());
     let mut none: ReplayRing<[u8; 8], 0> = ReplayRing::new([0; 8]);

@@ -1,0 +1,267 @@
+//! A broadcast hub: publish once, fan the same bytes out to every
+//! subscriber, replay missed events on resume.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use sse_core::{Frame, ReplayError, ReplayRing, SseEvent, TypedError};
+use tokio::sync::mpsc;
+
+/// Most entries any hub's replay ring can hold.
+pub const MAX_REPLAY_EVENTS: usize = 4096;
+/// Default number of events kept for replay.
+pub const DEFAULT_REPLAY_EVENTS: usize = 1024;
+/// Default bytes kept for replay.
+pub const DEFAULT_REPLAY_BYTES: usize = 1 << 20;
+/// Default frames queued per subscriber before it counts as too slow.
+pub const DEFAULT_QUEUE_FRAMES: usize = 256;
+/// Default event type sent to a subscriber whose `Last-Event-ID` is no
+/// longer retained.
+pub const DEFAULT_RESET_EVENT: &str = "reset";
+/// Largest JSON scratch buffer for typed events (16 MiB).
+const MAX_SCRATCH: usize = 16 << 20;
+
+/// Hub settings; the constants above are the defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubConfig {
+    /// Events kept for replay (at most [`MAX_REPLAY_EVENTS`]).
+    pub replay_events: usize,
+    /// Bytes kept for replay.
+    pub replay_bytes: usize,
+    /// Frames queued per subscriber; a subscriber that falls further behind
+    /// is disconnected (it can resume with `Last-Event-ID`).
+    pub queue_frames: usize,
+    /// Event type telling a resuming subscriber that events were missed.
+    pub reset_event: String,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            replay_events: DEFAULT_REPLAY_EVENTS,
+            replay_bytes: DEFAULT_REPLAY_BYTES,
+            queue_frames: DEFAULT_QUEUE_FRAMES,
+            reset_event: DEFAULT_RESET_EVENT.to_owned(),
+        }
+    }
+}
+
+/// Why publishing failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The frame or typed event could not be encoded.
+    Typed(TypedError),
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Typed(e) => write!(f, "cannot encode event: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+/// Encoded frames shared by every subscriber.
+pub type Frames = Arc<[u8]>;
+
+struct State {
+    ring: ReplayRing<Vec<u8>, MAX_REPLAY_EVENTS>,
+    subscribers: Vec<mpsc::Sender<Frames>>,
+    scratch: Vec<u8>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    config: HubConfig,
+    dropped: AtomicU64,
+    published: AtomicU64,
+}
+
+/// Fans events out to subscribers. Clone it freely: clones share one hub.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use sse_core::Frame;
+/// use sse_tokio::{Hub, HubConfig};
+///
+/// let hub = Hub::new(HubConfig::default());
+/// hub.publish(&Frame::new().id("1").data("a")).unwrap();
+/// let mut late = hub.subscribe(Some("1"));          // resumes after id 1
+/// hub.publish(&Frame::new().id("2").data("b")).unwrap();
+/// assert_eq!(&*late.recv().await.unwrap(), b"id: 2\ndata: b\n\n");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("subscribers", &self.subscriber_count())
+            .field("dropped", &self.dropped_count())
+            .finish()
+    }
+}
+
+impl Hub {
+    /// A hub with no subscribers and an empty replay ring.
+    pub fn new(config: HubConfig) -> Self {
+        let ring =
+            ReplayRing::new(vec![0; config.replay_bytes]).with_max_entries(config.replay_events);
+        let state = State { ring, subscribers: Vec::new(), scratch: vec![0; 1024] };
+        Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                config,
+                dropped: AtomicU64::new(0),
+                published: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state torn (every
+        // update is a single push or retain), so a poisoned lock is usable.
+        self.shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Encodes `frame` once, keeps it for replay (under its id, if any),
+    /// and queues the same bytes to every subscriber. A subscriber whose
+    /// queue is full is disconnected, so it never delays the others.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::Typed`] for a frame that would inject fields.
+    pub fn publish(&self, frame: &Frame<'_>) -> Result<(), PublishError> {
+        self.publish_locked(&mut self.lock(), frame)
+    }
+
+    /// Encodes a typed event and publishes it (see [`publish`](Self::publish)).
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::Typed`] if the event cannot be encoded.
+    pub fn publish_event<T: SseEvent + ?Sized>(&self, event: &T) -> Result<(), PublishError> {
+        let mut state = self.lock();
+        let mut scratch = std::mem::take(&mut state.scratch);
+        let result = loop {
+            let outcome = match event.to_frame(&mut scratch) {
+                Ok(frame) => Ok(self.publish_locked(&mut state, &frame)),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(published) => break published,
+                Err(TypedError::ScratchTooSmall) if scratch.len() < MAX_SCRATCH => {
+                    let grown = (scratch.len() * 2).min(MAX_SCRATCH);
+                    scratch.resize(grown, 0);
+                }
+                Err(e) => break Err(PublishError::Typed(e)),
+            }
+        };
+        state.scratch = scratch;
+        result
+    }
+
+    fn publish_locked(&self, state: &mut State, frame: &Frame<'_>) -> Result<(), PublishError> {
+        let invalid = |e| PublishError::Typed(TypedError::Frame(e));
+        let bytes: Frames = match state.ring.push_frame(frame) {
+            Ok(stored) => Arc::from(stored),
+            Err(ReplayError::Invalid(e)) => return Err(invalid(e)),
+            // Too large to keep (the ring is emptied, so no resume skips it
+            // silently): still sent live.
+            Err(_) => {
+                let mut out = vec![0; frame.encoded_len().map_err(invalid)?];
+                frame.encode(&mut out).map_err(|e| PublishError::Typed(e.into()))?;
+                Arc::from(out)
+            }
+        };
+        self.shared.published.fetch_add(1, Ordering::Relaxed);
+        let before = state.subscribers.len();
+        state.subscribers.retain(|tx| tx.try_send(Arc::clone(&bytes)).is_ok());
+        let gone = before - state.subscribers.len();
+        self.shared.dropped.fetch_add(gone as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// A new subscriber. With `last_event_id`, it first receives the
+    /// retained events after that id, then live events, with no gap and no
+    /// duplicate; if the id is not retained it first receives a `reset`
+    /// event (type per [`HubConfig::reset_event`]) so it knows it missed
+    /// some.
+    pub fn subscribe(&self, last_event_id: Option<&str>) -> Subscription {
+        let (tx, rx) = mpsc::channel(self.shared.config.queue_frames.max(1) + 1);
+        let mut state = self.lock();
+        if let Some(id) = last_event_id.filter(|id| !id.is_empty()) {
+            let backlog: Vec<u8> = match state.ring.since(id) {
+                Ok(frames) => frames.flat_map(|f| f.iter().copied()).collect(),
+                Err(_) => {
+                    let mut out = Vec::new();
+                    let reset = Frame::new().event(&self.shared.config.reset_event).data(id);
+                    if reset.write_to(&mut out).is_err() {
+                        out.clear();
+                        let _ = Frame::new().event(DEFAULT_RESET_EVENT).data("").write_to(&mut out);
+                    }
+                    out
+                }
+            };
+            if !backlog.is_empty() {
+                // The channel is new and has room for one more than the
+                // queue: the backlog always fits.
+                let _ = tx.try_send(Arc::from(backlog));
+            }
+        }
+        state.subscribers.push(tx);
+        Subscription { rx }
+    }
+
+    /// Subscribers connected now.
+    pub fn subscriber_count(&self) -> usize {
+        let mut state = self.lock();
+        state.subscribers.retain(|tx| !tx.is_closed());
+        state.subscribers.len()
+    }
+
+    /// Subscribers disconnected so far, for being too slow or gone.
+    pub fn dropped_count(&self) -> u64 {
+        self.shared.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Events published so far.
+    pub fn published_count(&self) -> u64 {
+        self.shared.published.load(Ordering::Relaxed)
+    }
+}
+
+/// One subscriber's queue of encoded frames, ready to write as they are.
+///
+/// # Cancel safety
+///
+/// [`recv`](Self::recv) is cancel-safe.
+#[derive(Debug)]
+pub struct Subscription {
+    rx: mpsc::Receiver<Frames>,
+}
+
+impl Subscription {
+    /// The next frames; `None` once the hub dropped this subscriber (too
+    /// slow) or every hub handle is gone.
+    pub async fn recv(&mut self) -> Option<Frames> {
+        self.rx.recv().await
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Frames;
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Frames>> {
+        self.rx.poll_recv(cx)
+    }
+}

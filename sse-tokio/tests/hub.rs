@@ -1,0 +1,188 @@
+//! The broadcast hub: one encoding shared by all, resume without gap or
+//! duplicate, reset when the id is gone, slow subscribers dropped without
+//! delaying anyone, and 1,000 concurrent subscribers.
+
+use std::sync::Arc;
+
+use sse_core::{Frame, Parser};
+use sse_tokio::{Hub, HubConfig, PublishError};
+
+fn publish(hub: &Hub, i: u64) {
+    let id = i.to_string();
+    let data = format!("event {i}");
+    hub.publish(&Frame::new().id(&id).data(&data)).unwrap();
+}
+
+/// Parses concatenated frames into (id, data) pairs.
+fn events(bytes: &[u8]) -> Vec<(String, String, String)> {
+    let mut parser = Parser::new(vec![0u8; 4096]);
+    let mut rest = bytes;
+    let mut out = Vec::new();
+    while let Some(e) = parser.next(&mut rest) {
+        let e = e.unwrap();
+        out.push((e.event_type.to_owned(), e.id.to_owned(), e.data.to_owned()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_subscriber_gets_the_same_bytes() {
+    let hub = Hub::new(HubConfig::default());
+    let mut a = hub.subscribe(None);
+    let mut b = hub.subscribe(None);
+    publish(&hub, 1);
+    let (fa, fb) = (a.recv().await.unwrap(), b.recv().await.unwrap());
+    assert!(Arc::ptr_eq(&fa, &fb), "one encoding, shared");
+    assert_eq!(&*fa, b"id: 1\ndata: event 1\n\n");
+    assert_eq!(hub.subscriber_count(), 2);
+    assert_eq!(hub.published_count(), 1);
+}
+
+#[tokio::test]
+async fn resume_replays_then_goes_live_without_gap_or_duplicate() {
+    let hub = Hub::new(HubConfig::default());
+    for i in 1..=10 {
+        publish(&hub, i);
+    }
+    let mut sub = hub.subscribe(Some("5"));
+    publish(&hub, 11);
+    let mut wire = Vec::new();
+    wire.extend_from_slice(&sub.recv().await.unwrap());
+    wire.extend_from_slice(&sub.recv().await.unwrap());
+    let ids: Vec<String> = events(&wire).into_iter().map(|(_, id, _)| id).collect();
+    assert_eq!(ids, ["6", "7", "8", "9", "10", "11"]);
+}
+
+#[tokio::test]
+async fn an_unknown_id_gets_a_reset_event_first() {
+    let config = HubConfig { replay_events: 3, ..HubConfig::default() };
+    let hub = Hub::new(config);
+    for i in 1..=10 {
+        publish(&hub, i);
+    }
+    let mut sub = hub.subscribe(Some("2")); // evicted: only 8, 9, 10 are kept
+    publish(&hub, 11);
+    let mut wire = Vec::new();
+    wire.extend_from_slice(&sub.recv().await.unwrap());
+    wire.extend_from_slice(&sub.recv().await.unwrap());
+    let got = events(&wire);
+    assert_eq!(got[0].0, "reset");
+    assert_eq!(got[0].2, "2", "the reset names the id that could not be resumed");
+    assert_eq!(got[1].2, "event 11");
+    assert_eq!(got.len(), 2);
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_is_dropped_and_delays_no_one() {
+    let hub = Hub::new(HubConfig { queue_frames: 4, ..HubConfig::default() });
+    let mut slow = hub.subscribe(None);
+    let mut fast = hub.subscribe(None);
+    for i in 0..20 {
+        publish(&hub, i);
+        // The fast one keeps up.
+        let got = fast.recv().await.unwrap();
+        assert_eq!(events(&got)[0].1, i.to_string());
+    }
+    assert_eq!(hub.dropped_count(), 1);
+    assert_eq!(hub.subscriber_count(), 1);
+    // The slow one gets what was queued, then the end: it can resume with
+    // its last id.
+    let mut queued = 0;
+    while slow.recv().await.is_some() {
+        queued += 1;
+    }
+    assert!((4..=5).contains(&queued), "queued {queued}");
+}
+
+#[tokio::test]
+async fn typed_and_invalid_publishes() {
+    #[derive(sse_core::SseEvent, serde::Serialize)]
+    struct Tick {
+        n: u32,
+    }
+    let hub = Hub::new(HubConfig::default());
+    let mut sub = hub.subscribe(None);
+    hub.publish_event(&Tick { n: 7 }).unwrap();
+    assert_eq!(&*sub.recv().await.unwrap(), b"data: {\"n\":7}\n\n");
+    assert!(matches!(
+        hub.publish(&Frame::new().event("a\nb").data("x")),
+        Err(PublishError::Typed(_))
+    ));
+    // An event too large to keep is still delivered live.
+    let small = Hub::new(HubConfig { replay_bytes: 16, ..HubConfig::default() });
+    let mut sub = small.subscribe(None);
+    let big = "y".repeat(100);
+    small.publish(&Frame::new().id("9").data(&big)).unwrap();
+    assert_eq!(sub.recv().await.unwrap().len(), "id: 9\ndata: \n\n".len() + 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_subscribers_receive_everything_in_order() {
+    let hub = Hub::new(HubConfig { queue_frames: 1024, ..HubConfig::default() });
+    const EVENTS: u64 = 200;
+    let mut tasks = Vec::new();
+    for _ in 0..1000 {
+        let mut sub = hub.subscribe(None);
+        tasks.push(tokio::spawn(async move {
+            let mut wire = Vec::new();
+            while let Some(frames) = sub.recv().await {
+                wire.extend_from_slice(&frames);
+                if wire.ends_with(b"data: event 199\n\n") {
+                    break;
+                }
+            }
+            events(&wire)
+                .into_iter()
+                .map(|(_, id, _)| id.parse::<u64>().unwrap())
+                .collect::<Vec<_>>()
+        }));
+    }
+    for i in 0..EVENTS {
+        publish(&hub, i);
+        if i % 50 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), (0..EVENTS).collect::<Vec<_>>());
+    }
+    assert_eq!(hub.dropped_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resuming_while_publishing_never_loses_or_repeats() {
+    // Everything stays retained, so every resume must be exact.
+    let hub =
+        Hub::new(HubConfig { queue_frames: 4096, replay_events: 4096, ..HubConfig::default() });
+    const EVENTS: u64 = 2_000;
+    let publisher = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            for i in 0..EVENTS {
+                publish(&hub, i);
+                if i % 7 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    };
+    // Reconnect every few events, resuming from the last id seen.
+    let mut seen: Vec<u64> = Vec::new();
+    let mut sub = hub.subscribe(None);
+    let mut parser = Parser::new(vec![0u8; 4096]);
+    while seen.last() != Some(&(EVENTS - 1)) {
+        let Some(frames) = sub.recv().await else { panic!("dropped") };
+        let mut rest = &frames[..];
+        while let Some(e) = parser.next(&mut rest) {
+            let e = e.unwrap();
+            assert_eq!(e.event_type, "message", "no reset expected while everything is retained");
+            seen.push(e.id.parse().unwrap());
+        }
+        if seen.len() % 13 == 0 {
+            let last = seen.last().map(u64::to_string);
+            sub = hub.subscribe(last.as_deref());
+        }
+    }
+    publisher.await.unwrap();
+    assert_eq!(seen, (0..EVENTS).collect::<Vec<_>>());
+}
