@@ -9,6 +9,9 @@
 //! - [`Hub`] encodes each published event once and fans the same bytes out
 //!   to every subscriber, replays missed events on `Last-Event-ID`, and
 //!   drops subscribers that fall too far behind.
+//! - [`Server`] serves hubs, custom streams and pages on a `TcpListener`,
+//!   with the core's HTTP handshake, `Last-Event-ID` resume, bad requests
+//!   answered with the right status, and graceful shutdown.
 //! - [`EventReader`] reads events from any `AsyncRead` as a
 //!   `futures_core::Stream`; [`ByteStreamDecoder`] does the same for any
 //!   stream of byte chunks (a `reqwest` `bytes_stream()`, a hyper body).
@@ -36,6 +39,7 @@
 mod event;
 mod hub;
 mod reader;
+mod server;
 mod writer;
 
 pub use event::{MessageEvent, ReadError};
@@ -45,5 +49,9 @@ pub use hub::{
 };
 pub use reader::{
     ByteStreamDecoder, EventReader, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
+};
+pub use server::{
+    Request, Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS,
+    DEFAULT_MAX_HEAD_BYTES, DEFAULT_SHUTDOWN_GRACE,
 };
 pub use writer::{EventWriter, WriteError, DEFAULT_KEEP_ALIVE};
