@@ -12,6 +12,10 @@
 //! - [`Server`] serves hubs, custom streams and pages on a `TcpListener`,
 //!   with the core's HTTP handshake, `Last-Event-ID` resume, bad requests
 //!   answered with the right status, and graceful shutdown.
+//! - [`EventSource`] is a reconnecting client with EventSource semantics:
+//!   `Last-Event-ID` on reconnect, server `retry`, backoff with jitter, stop
+//!   on 204, fail on a wrong status or content type, redirects, custom
+//!   headers and POST bodies, pluggable transports ([`Connector`]).
 //! - [`EventReader`] reads events from any `AsyncRead` as a
 //!   `futures_core::Stream`; [`ByteStreamDecoder`] does the same for any
 //!   stream of byte chunks (a `reqwest` `bytes_stream()`, a hyper body).
@@ -36,12 +40,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 mod event;
 mod hub;
 mod reader;
 mod server;
 mod writer;
 
+pub use client::{
+    ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Target, TcpConnector,
+    Transport,
+};
 pub use event::{MessageEvent, ReadError};
 pub use hub::{
     Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,

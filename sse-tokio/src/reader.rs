@@ -141,6 +141,16 @@ impl<R: AsyncRead + Unpin> EventReader<R> {
         self.decoder.parser.retry()
     }
 
+    /// Seeds the last event ID (e.g. carried over from a previous
+    /// connection).
+    ///
+    /// # Errors
+    ///
+    /// `sse_core::ParseError` if the id is too long or contains NUL, CR or LF.
+    pub fn set_last_event_id(&mut self, id: &str) -> Result<(), sse_core::ParseError> {
+        self.decoder.parser.set_last_event_id(id)
+    }
+
     /// The transport.
     pub fn get_ref(&self) -> &R {
         &self.inner

@@ -1,0 +1,596 @@
+//! A reconnecting client with EventSource semantics, driven by the core's
+//! [`Reconnect`] policy and HTTP handshake.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use sse_core::http::{
+    parse_response, write_request, BodyFraming, ChunkedDecoder, ClientRequest, EMPTY_HEADER,
+};
+use sse_core::{
+    Action, FailReason, FromSseEvent, ReadyState, Reconnect, ReconnectConfig, TypedError,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+use crate::event::{MessageEvent, ReadError};
+use crate::reader::{EventReader, ReaderConfig};
+
+/// A bidirectional byte stream a [`Connector`] returns.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
+
+/// A boxed connect future.
+pub type ConnectFuture = Pin<Box<dyn Future<Output = io::Result<Box<dyn Transport>>> + Send>>;
+
+/// Opens connections: plain TCP by default; plug in TLS or anything else.
+pub trait Connector: Send + Sync {
+    /// Connects to `host:port`.
+    fn connect(&self, host: &str, port: u16) -> ConnectFuture;
+}
+
+/// Plain TCP.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TcpConnector;
+
+impl Connector for TcpConnector {
+    fn connect(&self, host: &str, port: u16) -> ConnectFuture {
+        let addr = format!("{host}:{port}");
+        Box::pin(async move {
+            let stream = TcpStream::connect(addr).await?;
+            let _ = stream.set_nodelay(true);
+            Ok(Box::new(stream) as Box<dyn Transport>)
+        })
+    }
+}
+
+/// Why the client stopped, or could not go on.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The URL is not `http://host[:port]/path`.
+    BadUrl(String),
+    /// The connection failed for good (204, a status, the content type,
+    /// too many redirects, or closed).
+    Failed(FailReason),
+    /// An event exceeded a limit and was skipped; the stream goes on.
+    Limit(sse_core::ParseError),
+    /// A typed event did not decode (see [`EventSource::next_json`]).
+    Typed(TypedError),
+    /// The request could not be written (header injection refused).
+    Request,
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadUrl(url) => write!(f, "not an http:// URL: {url}"),
+            Self::Failed(reason) => write!(f, "event source failed: {reason}"),
+            Self::Limit(e) => write!(f, "{e}"),
+            Self::Typed(e) => write!(f, "{e}"),
+            Self::Request => f.write_str("request headers would inject into the HTTP head"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// Where to connect: parsed from an `http://` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or address (IPv6 without brackets).
+    pub host: String,
+    /// Port (80 by default).
+    pub port: u16,
+    /// Path and query (`/` at least).
+    pub path: String,
+}
+
+impl Target {
+    /// Parses `http://host[:port][/path]`; `https` needs a TLS
+    /// [`Connector`] and the port given explicitly or 443.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::BadUrl`].
+    pub fn parse(url: &str) -> Result<Self, ClientError> {
+        let bad = || ClientError::BadUrl(url.to_owned());
+        let (rest, default_port) = if let Some(rest) = url.strip_prefix("http://") {
+            (rest, 80)
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            (rest, 443)
+        } else {
+            return Err(bad());
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, after) = v6.split_once(']').ok_or_else(bad)?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => p.parse().map_err(|_| bad())?,
+                None if after.is_empty() => default_port,
+                None => return Err(bad()),
+            };
+            (host, port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host, port.parse().map_err(|_| bad())?),
+                None => (authority, default_port),
+            }
+        };
+        if host.is_empty() || path.bytes().any(|b| b <= b' ') {
+            return Err(bad());
+        }
+        Ok(Self { host: host.to_owned(), port, path: path.to_owned() })
+    }
+
+    fn host_header(&self) -> String {
+        let host =
+            if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        if self.port == 80 {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+
+    /// The target a `Location` header points to, relative to this one.
+    fn follow(&self, location: &str) -> Result<Self, ClientError> {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            Self::parse(location)
+        } else if location.starts_with('/') {
+            Ok(Self { path: location.to_owned(), ..self.clone() })
+        } else {
+            let base = self.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            Ok(Self { path: format!("{base}/{location}"), ..self.clone() })
+        }
+    }
+}
+
+/// Client settings.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The reconnect policy.
+    pub reconnect: ReconnectConfig,
+    /// Reader buffer and event limits.
+    pub reader: ReaderConfig,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// A request body (sent on every reconnect).
+    pub body: Option<Vec<u8>>,
+    /// The `Last-Event-ID` to start from.
+    pub last_event_id: String,
+    /// Largest response head accepted.
+    pub max_head_bytes: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            reconnect: ReconnectConfig::DEFAULT,
+            reader: ReaderConfig::DEFAULT,
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+            body: None,
+            last_event_id: String::new(),
+            max_head_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// The response body, de-framed: chunked, length-delimited or until close.
+struct Body {
+    inner: Box<dyn Transport>,
+    /// Bytes read with the head that belong to the body.
+    early: Vec<u8>,
+    framing: Framing,
+}
+
+enum Framing {
+    UntilClose,
+    Length(u64),
+    Chunked { decoder: ChunkedDecoder, raw: Box<[u8]>, start: usize, end: usize },
+}
+
+/// Reads raw body bytes, the ones that came with the head first.
+fn poll_raw(
+    inner: &mut Box<dyn Transport>,
+    early: &mut Vec<u8>,
+    cx: &mut Context<'_>,
+    out: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    if !early.is_empty() {
+        let n = out.len().min(early.len());
+        out[..n].copy_from_slice(&early[..n]);
+        early.drain(..n);
+        return Poll::Ready(Ok(n));
+    }
+    let mut buf = ReadBuf::new(out);
+    match Pin::new(inner).poll_read(cx, &mut buf) {
+        Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+impl AsyncRead for Body {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let Body { inner, early, framing } = &mut *self;
+        match framing {
+            Framing::UntilClose | Framing::Length(_) => {
+                let room = match framing {
+                    Framing::Length(left) => {
+                        usize::try_from(*left).unwrap_or(usize::MAX).min(buf.remaining())
+                    }
+                    _ => buf.remaining(),
+                };
+                if room == 0 {
+                    return Poll::Ready(Ok(()));
+                }
+                let n = std::task::ready!(poll_raw(
+                    inner,
+                    early,
+                    cx,
+                    buf.initialize_unfilled_to(room)
+                ))?;
+                buf.advance(n);
+                if let Framing::Length(left) = framing {
+                    *left -= n as u64;
+                }
+                Poll::Ready(Ok(()))
+            }
+            Framing::Chunked { decoder, raw, start, end } => loop {
+                if *start < *end {
+                    // Never decode more input than there is room for, so
+                    // every decoded byte can be delivered.
+                    let limit = (*end).min(*start + buf.remaining());
+                    let step = decoder
+                        .decode(&raw[*start..limit])
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                    buf.put_slice(step.data);
+                    *start += step.consumed;
+                    if step.done || !step.data.is_empty() {
+                        return Poll::Ready(Ok(()));
+                    }
+                    continue;
+                }
+                if decoder.is_done() {
+                    return Poll::Ready(Ok(()));
+                }
+                let n = std::task::ready!(poll_raw(inner, early, cx, raw))?;
+                if n == 0 {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "chunked body cut short",
+                    )));
+                }
+                (*start, *end) = (0, n);
+            },
+        }
+    }
+}
+
+/// What a connection attempt came to.
+enum Attempt {
+    Open(Box<EventReader<Body>>),
+    Retry(u64),
+    Fail(FailReason),
+}
+
+/// A reconnecting event source (the browser's `EventSource`, in Rust): it
+/// connects, reads events, and on a dropped connection waits and resumes
+/// with `Last-Event-ID`, as the core's [`Reconnect`] policy decides.
+///
+/// ```no_run
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use sse_tokio::EventSource;
+///
+/// let mut source = EventSource::new("http://127.0.0.1:8080/events/stream")?;
+/// while let Some(event) = source.next_event().await {
+///     let event = event?;
+///     println!("{} {}: {}", event.event_type, event.id, event.data);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Cancel safety
+///
+/// [`next_event`](Self::next_event) is cancel-safe while reading events; a
+/// call cancelled while connecting or waiting to reconnect just connects
+/// again on the next call.
+pub struct EventSource {
+    target: Target,
+    config: ClientConfig,
+    connector: std::sync::Arc<dyn Connector>,
+    policy: Reconnect,
+    reader: Option<Box<EventReader<Body>>>,
+    last_event_id: String,
+    started: Instant,
+    rng: u64,
+    failed: Option<Option<FailReason>>,
+}
+
+impl fmt::Debug for EventSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSource")
+            .field("target", &self.target)
+            .field("ready_state", &self.ready_state())
+            .field("last_event_id", &self.last_event_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventSource {
+    /// An event source for `url` with default settings, over plain TCP.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::BadUrl`].
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        Self::with_config(url, ClientConfig::default())
+    }
+
+    /// An event source with its own settings.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::BadUrl`].
+    /// [`ClientError::Request`] if the method, headers or `Last-Event-ID`
+    /// would inject into the request head.
+    pub fn with_config(url: &str, config: ClientConfig) -> Result<Self, ClientError> {
+        use std::hash::{BuildHasher, Hasher};
+        let target = Target::parse(url)?;
+        let headers: Vec<(&str, &str)> =
+            config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let probe = ClientRequest {
+            method: &config.method,
+            host: &target.host_header(),
+            path: &target.path,
+            last_event_id: &config.last_event_id,
+            headers: &headers,
+            body: config.body.as_deref(),
+        };
+        write_request(&mut Vec::new(), &probe).map_err(|_| ClientError::Request)?;
+        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish() | 1;
+        Ok(Self {
+            target,
+            last_event_id: config.last_event_id.clone(),
+            policy: Reconnect::new(config.reconnect),
+            config,
+            connector: std::sync::Arc::new(TcpConnector),
+            reader: None,
+            started: Instant::now(),
+            rng: seed,
+            failed: None,
+        })
+    }
+
+    /// Uses `connector` (e.g. TLS) instead of plain TCP.
+    #[must_use]
+    pub fn with_connector(mut self, connector: impl Connector + 'static) -> Self {
+        self.connector = std::sync::Arc::new(connector);
+        self
+    }
+
+    /// The ready state: connecting (or waiting to reconnect), open, closed.
+    pub fn ready_state(&self) -> ReadyState {
+        self.policy.ready_state()
+    }
+
+    /// The last event ID, sent as `Last-Event-ID` when reconnecting.
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Closes the stream; [`next_event`](Self::next_event) returns `None`.
+    pub fn close(&mut self) {
+        self.policy.close();
+        self.reader = None;
+        self.failed = Some(None);
+    }
+
+    /// The next event, reconnecting as needed. `Some(Err(Failed))` once
+    /// when the source fails for good, then `None`.
+    pub async fn next_event(&mut self) -> Option<Result<MessageEvent, ClientError>> {
+        loop {
+            if let Some(reason) = &mut self.failed {
+                return reason.take().map(|r| Err(ClientError::Failed(r)));
+            }
+            let Some(reader) = &mut self.reader else {
+                match self.connect().await {
+                    Attempt::Open(reader) => self.reader = Some(reader),
+                    Attempt::Retry(delay) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await
+                    }
+                    Attempt::Fail(reason) => self.failed = Some(Some(reason)),
+                }
+                continue;
+            };
+            let item = reader.next_event().await;
+            self.last_event_id = reader.last_event_id().to_owned();
+            if let Some(ms) = reader.retry() {
+                self.policy.set_retry(ms);
+            }
+            match item {
+                Some(Ok(event)) => return Some(Ok(event)),
+                Some(Err(ReadError::Limit(e))) => return Some(Err(ClientError::Limit(e))),
+                // Network error or end of body: reconnect.
+                Some(Err(ReadError::Io(_))) | None => {
+                    self.reader = None;
+                    let now = self.now_ms();
+                    match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
+                        Action::Retry { delay_ms } => {
+                            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+                        }
+                        Action::Fail(reason) => self.failed = Some(Some(reason)),
+                        Action::Open | Action::Redirect => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next event decoded into `T` (see `sse_core::FromSseEvent`).
+    pub async fn next_decoded<T>(&mut self) -> Option<Result<T, ClientError>>
+    where
+        T: for<'a> FromSseEvent<'a>,
+    {
+        Some(match self.next_event().await? {
+            Ok(event) => event.decode::<T>().map_err(ClientError::Typed),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// The next event's data deserialized as JSON into `T`.
+    pub async fn next_json<T>(&mut self) -> Option<Result<T, ClientError>>
+    where
+        T: serde::de::DeserializeOwned,
+    {
+        Some(match self.next_event().await? {
+            Ok(event) => event.json::<T>().map_err(ClientError::Typed),
+            Err(e) => Err(e),
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    async fn connect(&mut self) -> Attempt {
+        let mut target = self.target.clone();
+        loop {
+            let response = match self.request(&target).await {
+                Ok(response) => response,
+                // Checked when the source was made; cannot happen.
+                Err(ConnectError::Request) => return Attempt::Fail(FailReason::Closed),
+                Err(ConnectError::Io) => {
+                    let now = self.now_ms();
+                    return match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
+                        Action::Retry { delay_ms } => Attempt::Retry(delay_ms),
+                        Action::Fail(reason) => Attempt::Fail(reason),
+                        Action::Open | Action::Redirect => Attempt::Retry(0),
+                    };
+                }
+            };
+            let now = self.now_ms();
+            let action = self.policy.on_response(
+                response.status,
+                response.content_type.as_deref(),
+                now,
+                &mut rng(&mut self.rng),
+            );
+            match action {
+                Action::Open => {
+                    let mut reader = EventReader::with_config(response.body, self.config.reader);
+                    let _ = reader.set_last_event_id(&self.last_event_id);
+                    return Attempt::Open(Box::new(reader));
+                }
+                Action::Redirect => match response.location.map(|l| target.follow(&l)) {
+                    Some(Ok(next)) => target = next,
+                    _ => {
+                        self.policy.close();
+                        return Attempt::Fail(FailReason::Status(response.status));
+                    }
+                },
+                Action::Retry { delay_ms } => return Attempt::Retry(delay_ms),
+                Action::Fail(reason) => return Attempt::Fail(reason),
+            }
+        }
+    }
+
+    async fn request(&self, target: &Target) -> Result<Response, ConnectError> {
+        let mut stream = self
+            .connector
+            .connect(&target.host, target.port)
+            .await
+            .map_err(|_| ConnectError::Io)?;
+        let headers: Vec<(&str, &str)> =
+            self.config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let host = target.host_header();
+        let request = ClientRequest {
+            method: &self.config.method,
+            host: &host,
+            path: &target.path,
+            last_event_id: &self.last_event_id,
+            headers: &headers,
+            body: self.config.body.as_deref(),
+        };
+        let mut head = Vec::new();
+        write_request(&mut head, &request).map_err(|_| ConnectError::Request)?;
+        stream.write_all(&head).await.map_err(|_| ConnectError::Io)?;
+        stream.flush().await.map_err(|_| ConnectError::Io)?;
+
+        let max = self.config.max_head_bytes;
+        let mut buf = Vec::with_capacity(1024);
+        loop {
+            let mut chunk = [0u8; 2048];
+            let n = stream.read(&mut chunk).await.map_err(|_| ConnectError::Io)?;
+            if n == 0 {
+                return Err(ConnectError::Io);
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let mut headers = [EMPTY_HEADER; 64];
+            let Some(head) =
+                parse_response(&buf, &mut headers, max).map_err(|_| ConnectError::Io)?
+            else {
+                continue;
+            };
+            let framing = match head.framing().map_err(|_| ConnectError::Io)? {
+                BodyFraming::UntilClose => Framing::UntilClose,
+                BodyFraming::Length(n) => Framing::Length(n),
+                BodyFraming::Chunked => Framing::Chunked {
+                    decoder: ChunkedDecoder::new(),
+                    raw: vec![0; 8 * 1024].into_boxed_slice(),
+                    start: 0,
+                    end: 0,
+                },
+            };
+            let response = Response {
+                status: head.status,
+                content_type: head.content_type().map(str::to_owned),
+                location: head.location().map(str::to_owned),
+                body: Body { inner: stream, early: buf[head.head_len..].to_vec(), framing },
+            };
+            return Ok(response);
+        }
+    }
+}
+
+struct Response {
+    status: u16,
+    content_type: Option<String>,
+    location: Option<String>,
+    body: Body,
+}
+
+enum ConnectError {
+    Io,
+    Request,
+}
+
+/// A xorshift step over the source's state: jitter needs spread, not
+/// cryptographic strength.
+fn rng(state: &mut u64) -> impl FnMut() -> u64 + '_ {
+    move || {
+        let mut x = *state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *state = x;
+        x
+    }
+}
