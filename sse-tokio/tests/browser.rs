@@ -1,0 +1,160 @@
+//! A real browser: headless Chromium opens the example's page, receives
+//! events (it reports each one back), the server cuts the connection, and
+//! the server checks that the browser reconnected with the right
+//! `Last-Event-ID` and received the rest.
+//!
+//! Needs `chromium` (Debian's package; `.ci/run` installs it). Without it
+//! the test fails under CI (`CI` set) and is skipped with a notice
+//! elsewhere.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sse_core::Frame;
+use sse_tokio::{Server, ServerConfig};
+use tokio::net::TcpListener;
+
+const PAGE: &str = include_str!("../examples/stream.html");
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+struct Browser(Child);
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    /// `Last-Event-ID` of each stream request (None: none sent).
+    connections: Vec<Option<String>>,
+    /// Event ids the page reported receiving.
+    acks: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_receives_events_and_resumes_after_a_cut() {
+    let Some(chromium) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium for the browser test");
+        eprintln!("NOTICE: chromium not found; browser test not run (install Debian's `chromium`)");
+        return;
+    };
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let stream_seen = Arc::clone(&seen);
+    let ack_seen = Arc::clone(&seen);
+    let server = Server::new()
+        .with_config(ServerConfig {
+            keep_alive: Some(Duration::from_millis(500)),
+            ..ServerConfig::default()
+        })
+        .page("/", "text/html; charset=utf-8", PAGE)
+        .stream("/events/stream", move |request, mut writer| {
+            let seen = Arc::clone(&stream_seen);
+            async move {
+                let first = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.connections.push(request.last_event_id.clone());
+                    seen.connections.len() == 1
+                };
+                let (from, to) = if first { (1, 3) } else { (4, 5) };
+                let _ = writer.send(&Frame::new().retry(200)).await;
+                for n in from..=to {
+                    let id = n.to_string();
+                    let data = format!(
+                        "{{\"message\":\"tick {n}\",\"timestamp\":{}}}",
+                        1_700_000_000_000u64 + n
+                    );
+                    if writer.send(&Frame::new().id(&id).data(&data)).await.is_err() {
+                        return;
+                    }
+                }
+                if first {
+                    // Let the page report the events, then cut the connection.
+                    for _ in 0..200 {
+                        if seen.lock().unwrap().acks.len() >= 3 {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(25)).await;
+                    }
+                } else {
+                    // Keep the second connection open until the test ends.
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+            }
+        })
+        .stream("/ack", move |request, _writer| {
+            let seen = Arc::clone(&ack_seen);
+            async move {
+                if let Some(id) = request.query.as_deref().and_then(|q| q.strip_prefix("id=")) {
+                    seen.lock().unwrap().acks.push(id.to_owned());
+                }
+            }
+        });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(listener, async {
+        let _ = stopped.await;
+    }));
+
+    let profile = std::env::temp_dir().join(format!("sse-browser-{}", std::process::id()));
+    let browser = Browser(
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("http://{addr}/?ack"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium"),
+    );
+
+    // Bounded wait for all five acks.
+    let mut done = false;
+    for _ in 0..600 {
+        if seen.lock().unwrap().acks.len() >= 5 {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(browser);
+    let _ = std::fs::remove_dir_all(&profile);
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), serving).await;
+
+    let seen = seen.lock().unwrap();
+    assert!(
+        done,
+        "browser did not report all events: acks {:?}, connections {:?}",
+        seen.acks, seen.connections
+    );
+    // Acks travel on separate requests, so they may arrive out of order;
+    // each event must have arrived exactly once.
+    let mut acks: Vec<u32> = seen.acks.iter().map(|a| a.parse().unwrap()).collect();
+    acks.sort_unstable();
+    assert_eq!(acks, [1, 2, 3, 4, 5], "every event arrived exactly once: {:?}", seen.acks);
+    assert_eq!(seen.connections.first(), Some(&None), "the first request has no Last-Event-ID");
+    assert_eq!(
+        seen.connections.get(1),
+        Some(&Some("3".to_owned())),
+        "the browser resumed from the last event it got"
+    );
+}
