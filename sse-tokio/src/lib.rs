@@ -16,6 +16,8 @@
 //!   `Last-Event-ID` on reconnect, server `retry`, backoff with jitter, stop
 //!   on 204, fail on a wrong status or content type, redirects, custom
 //!   headers and POST bodies, pluggable transports ([`Connector`]).
+//! - `axum` (feature `axum`): an event-stream response with keep-alive and
+//!   a `LastEventId` extractor.
 //! - [`EventReader`] reads events from any `AsyncRead` as a
 //!   `futures_core::Stream`; [`ByteStreamDecoder`] does the same for any
 //!   stream of byte chunks (a `reqwest` `bytes_stream()`, a hyper body).
@@ -40,6 +42,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod client;
 mod event;
 mod hub;
