@@ -2,13 +2,15 @@
 //! subscriber, replay missed events on resume.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use sse_core::{Frame, ReplayError, ReplayRing, SseEvent, TypedError};
-use tokio::sync::mpsc;
+use tokio::sync::broadcast;
 
 /// Most entries any hub's replay ring can hold.
 pub const MAX_REPLAY_EVENTS: usize = 4096;
@@ -72,7 +74,9 @@ pub type Frames = Arc<[u8]>;
 
 struct State {
     ring: ReplayRing<Vec<u8>, MAX_REPLAY_EVENTS>,
-    subscribers: Vec<mpsc::Sender<Frames>>,
+    /// One shared queue for all subscribers: publishing is one push and one
+    /// wake-up pass, whatever the subscriber count.
+    live: broadcast::Sender<Frames>,
     scratch: Vec<u8>,
 }
 
@@ -117,7 +121,8 @@ impl Hub {
     pub fn new(config: HubConfig) -> Self {
         let ring =
             ReplayRing::new(vec![0; config.replay_bytes]).with_max_entries(config.replay_events);
-        let state = State { ring, subscribers: Vec::new(), scratch: vec![0; 1024] };
+        let (live, _) = broadcast::channel(config.queue_frames.max(1));
+        let state = State { ring, live, scratch: vec![0; 1024] };
         Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
@@ -185,10 +190,8 @@ impl Hub {
             }
         };
         self.shared.published.fetch_add(1, Ordering::Relaxed);
-        let before = state.subscribers.len();
-        state.subscribers.retain(|tx| tx.try_send(Arc::clone(&bytes)).is_ok());
-        let gone = before - state.subscribers.len();
-        self.shared.dropped.fetch_add(gone as u64, Ordering::Relaxed);
+        // No receivers is not an error: the frame is kept for replay.
+        let _ = state.live.send(bytes);
         Ok(())
     }
 
@@ -198,10 +201,12 @@ impl Hub {
     /// event (type per [`HubConfig::reset_event`]) so it knows it missed
     /// some.
     pub fn subscribe(&self, last_event_id: Option<&str>) -> Subscription {
-        let (tx, rx) = mpsc::channel(self.shared.config.queue_frames.max(1) + 1);
-        let mut state = self.lock();
+        // Under the lock that publishing holds too: the backlog and the live
+        // queue meet exactly, with no gap and no duplicate.
+        let state = self.lock();
+        let mut backlog = None;
         if let Some(id) = last_event_id.filter(|id| !id.is_empty()) {
-            let backlog: Vec<u8> = match state.ring.since(id) {
+            let bytes: Vec<u8> = match state.ring.since(id) {
                 Ok(frames) => frames.flat_map(|f| f.iter().copied()).collect(),
                 Err(_) => {
                     let mut out = Vec::new();
@@ -213,24 +218,22 @@ impl Hub {
                     out
                 }
             };
-            if !backlog.is_empty() {
-                // The channel is new and has room for one more than the
-                // queue: the backlog always fits.
-                let _ = tx.try_send(Arc::from(backlog));
+            if !bytes.is_empty() {
+                backlog = Some(Arc::from(bytes));
             }
         }
-        state.subscribers.push(tx);
-        Subscription { rx }
+        let live = state.live.subscribe();
+        drop(state);
+        Subscription { backlog, live: Some(live), shared: Arc::clone(&self.shared), pending: None }
     }
 
     /// Subscribers connected now.
     pub fn subscriber_count(&self) -> usize {
-        let mut state = self.lock();
-        state.subscribers.retain(|tx| !tx.is_closed());
-        state.subscribers.len()
+        self.lock().live.receiver_count()
     }
 
-    /// Subscribers disconnected so far, for being too slow or gone.
+    /// Subscribers disconnected so far for falling more than the queue
+    /// behind.
     pub fn dropped_count(&self) -> u64 {
         self.shared.dropped.load(Ordering::Relaxed)
     }
@@ -241,27 +244,94 @@ impl Hub {
     }
 }
 
-/// One subscriber's queue of encoded frames, ready to write as they are.
+/// One subscriber's view of the hub: its backlog, then live frames, ready
+/// to write as they are.
 ///
 /// # Cancel safety
 ///
 /// [`recv`](Self::recv) is cancel-safe.
-#[derive(Debug)]
 pub struct Subscription {
-    rx: mpsc::Receiver<Frames>,
+    backlog: Option<Frames>,
+    live: Option<broadcast::Receiver<Frames>>,
+    shared: Arc<Shared>,
+    /// The receive in flight when used as a `Stream`.
+    pending: Option<PendingReceive>,
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("ended", &(self.live.is_none() && self.pending.is_none()))
+            .finish()
+    }
+}
+
+/// A receive that owns the receiver, so `poll_next` can keep it across polls.
+type PendingReceive =
+    Pin<Box<dyn Future<Output = (Option<Frames>, broadcast::Receiver<Frames>)> + Send>>;
+
+/// One receive: `None` ends the subscription (fell behind, or the hub is
+/// gone); falling behind counts as dropped.
+async fn receive(
+    mut live: broadcast::Receiver<Frames>,
+    shared: Arc<Shared>,
+) -> (Option<Frames>, broadcast::Receiver<Frames>) {
+    match live.recv().await {
+        Ok(frames) => (Some(frames), live),
+        Err(broadcast::error::RecvError::Lagged(_)) => {
+            shared.dropped.fetch_add(1, Ordering::Relaxed);
+            (None, live)
+        }
+        Err(broadcast::error::RecvError::Closed) => (None, live),
+    }
 }
 
 impl Subscription {
-    /// The next frames; `None` once the hub dropped this subscriber (too
-    /// slow) or every hub handle is gone.
+    /// The next frames; `None` once this subscriber fell more than the
+    /// queue behind (it should reconnect with its last id) or the hub is
+    /// gone.
     pub async fn recv(&mut self) -> Option<Frames> {
-        self.rx.recv().await
+        if let Some(backlog) = self.backlog.take() {
+            return Some(backlog);
+        }
+        if let Some(pending) = self.pending.as_mut() {
+            // Left by `poll_next`; awaiting it in place keeps this
+            // cancel-safe.
+            let (frames, live) = pending.as_mut().await;
+            self.pending = None;
+            self.live = frames.is_some().then_some(live);
+            return frames;
+        }
+        let live = self.live.as_mut()?;
+        // `broadcast::Receiver::recv` is cancel-safe.
+        match live.recv().await {
+            Ok(frames) => Some(frames),
+            Err(e) => {
+                if let broadcast::error::RecvError::Lagged(_) = e {
+                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                self.live = None;
+                None
+            }
+        }
     }
 }
 
 impl Stream for Subscription {
     type Item = Frames;
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Frames>> {
-        self.rx.poll_recv(cx)
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Frames>> {
+        let this = &mut *self;
+        if let Some(backlog) = this.backlog.take() {
+            return Poll::Ready(Some(backlog));
+        }
+        if this.pending.is_none() {
+            let Some(live) = this.live.take() else { return Poll::Ready(None) };
+            this.pending = Some(Box::pin(receive(live, Arc::clone(&this.shared))));
+        }
+        let pending = this.pending.as_mut().expect("set above");
+        let (frames, live) = std::task::ready!(pending.as_mut().poll(cx));
+        this.pending = None;
+        this.live = frames.is_some().then_some(live);
+        Poll::Ready(frames)
     }
 }
