@@ -36,7 +36,7 @@ use sse_core::{SseEvent, TypedError, KEEP_ALIVE};
 use tokio::time::{sleep, Instant, Sleep};
 
 use crate::hub::Subscription;
-use crate::writer::DEFAULT_KEEP_ALIVE;
+use crate::writer::{with_frame, DEFAULT_KEEP_ALIVE};
 
 /// The client's `Last-Event-ID` header: `None` if absent, empty or not
 /// UTF-8.
@@ -81,26 +81,16 @@ pub struct Typed<T>(pub T);
 
 impl<T: SseEvent> IntoFrames for Typed<T> {
     fn into_frames(self, scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
-        loop {
-            let outcome = match self.0.to_frame(scratch) {
-                Ok(frame) => {
-                    let mut out = Vec::new();
-                    frame.write_to(&mut out).map(|()| out).map_err(|e| match e {
-                        sse_core::WriteError::Invalid(e) => TypedError::Frame(e),
-                        sse_core::WriteError::Sink(never) => match never {},
-                    })
-                }
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(out) => return Ok(Bytes::from(out)),
-                Err(TypedError::ScratchTooSmall) if scratch.len() < 16 << 20 => {
-                    let grown = (scratch.len() * 2).max(1024);
-                    scratch.resize(grown, 0);
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let mut out = Vec::new();
+        with_frame(&self.0, scratch, |frame| {
+            out.clear();
+            frame.write_to(&mut out)
+        })?
+        .map_err(|e| match e {
+            sse_core::WriteError::Invalid(e) => TypedError::Frame(e),
+            sse_core::WriteError::Sink(never) => match never {},
+        })?;
+        Ok(Bytes::from(out))
     }
 }
 

@@ -12,6 +12,8 @@ use futures_core::Stream;
 use sse_core::{Frame, ReplayError, ReplayRing, SseEvent, TypedError};
 use tokio::sync::broadcast;
 
+use crate::writer::with_frame;
+
 /// Most entries any hub's replay ring can hold.
 pub const MAX_REPLAY_EVENTS: usize = 4096;
 /// Default number of events kept for replay.
@@ -23,8 +25,6 @@ pub const DEFAULT_QUEUE_FRAMES: usize = 256;
 /// Default event type sent to a subscriber whose `Last-Event-ID` is no
 /// longer retained.
 pub const DEFAULT_RESET_EVENT: &str = "reset";
-/// Largest JSON scratch buffer for typed events (16 MiB).
-const MAX_SCRATCH: usize = 16 << 20;
 
 /// Hub settings; the constants above are the defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,22 +158,10 @@ impl Hub {
     pub fn publish_event<T: SseEvent + ?Sized>(&self, event: &T) -> Result<(), PublishError> {
         let mut state = self.lock();
         let mut scratch = std::mem::take(&mut state.scratch);
-        let result = loop {
-            let outcome = match event.to_frame(&mut scratch) {
-                Ok(frame) => Ok(self.publish_locked(&mut state, &frame)),
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(published) => break published,
-                Err(TypedError::ScratchTooSmall) if scratch.len() < MAX_SCRATCH => {
-                    let grown = (scratch.len() * 2).min(MAX_SCRATCH);
-                    scratch.resize(grown, 0);
-                }
-                Err(e) => break Err(PublishError::Typed(e)),
-            }
-        };
+        let result =
+            with_frame(event, &mut scratch, |frame| self.publish_locked(&mut state, frame));
         state.scratch = scratch;
-        result
+        result.map_err(PublishError::Typed)?
     }
 
     fn publish_locked(&self, state: &mut State, frame: &Frame<'_>) -> Result<(), PublishError> {

@@ -17,6 +17,29 @@ pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Largest JSON scratch buffer a typed event may grow to (16 MiB).
 const MAX_SCRATCH: usize = 16 << 20;
 
+/// Builds `event`'s frame, growing `scratch` (up to 16 MiB) until its JSON
+/// data fits, and hands the frame to `use_frame`. Shared by the writer, the
+/// hub and the axum response.
+pub(crate) fn with_frame<T: SseEvent + ?Sized, R>(
+    event: &T,
+    scratch: &mut Vec<u8>,
+    mut use_frame: impl FnMut(&Frame<'_>) -> R,
+) -> Result<R, TypedError> {
+    loop {
+        let outcome = match event.to_frame(scratch) {
+            Ok(frame) => Ok(use_frame(&frame)),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Err(TypedError::ScratchTooSmall) if scratch.len() < MAX_SCRATCH => {
+                let grown = (scratch.len() * 2).clamp(1024, MAX_SCRATCH);
+                scratch.resize(grown, 0);
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Why writing an event failed.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -111,26 +134,13 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     /// written), [`WriteError::Io`] if the transport fails.
     pub async fn send_event<T: SseEvent + ?Sized>(&mut self, event: &T) -> Result<(), WriteError> {
         self.buf.clear();
-        loop {
-            let Self { buf, scratch, .. } = &mut *self;
-            let outcome = match event.to_frame(scratch) {
-                Ok(frame) => frame.write_to(buf).map_err(|e| match e {
-                    CoreWriteError::Invalid(e) => WriteError::Frame(e),
-                    CoreWriteError::Sink(never) => match never {},
-                }),
-                Err(e) => Err(WriteError::Typed(e)),
-            };
-            match outcome {
-                Ok(()) => break,
-                Err(WriteError::Typed(TypedError::ScratchTooSmall))
-                    if scratch.len() < MAX_SCRATCH =>
-                {
-                    let grown = (scratch.len() * 2).min(MAX_SCRATCH);
-                    scratch.resize(grown, 0);
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let Self { buf, scratch, .. } = &mut *self;
+        with_frame(event, scratch, |frame| frame.write_to(buf))
+            .map_err(WriteError::Typed)?
+            .map_err(|e| match e {
+                CoreWriteError::Invalid(e) => WriteError::Frame(e),
+                CoreWriteError::Sink(never) => match never {},
+            })?;
         self.flush_buf().await
     }
 
