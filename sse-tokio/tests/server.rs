@@ -192,3 +192,51 @@ async fn keep_alive_comments_flow_on_idle_streams() {
     assert_eq!(&buf, b":\n:\n");
     running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_let_go_and_delays_no_one() {
+    // The queue holds more than is published, so only the write timeout
+    // can let the stuck client go; the reader has ample slack.
+    let hub = Hub::new(HubConfig { queue_frames: 256, ..HubConfig::default() });
+    let config =
+        ServerConfig { write_timeout: Duration::from_millis(200), ..ServerConfig::default() };
+    let running = start(Server::new().with_config(config).hub("/events", hub.clone())).await;
+
+    // One client sends its request and never reads a byte.
+    let mut stuck = TcpStream::connect(running.addr).await.unwrap();
+    stuck.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    // A well-behaved one reads everything.
+    let (_, _, body) = get(running.addr, "/events", "").await;
+    let mut reader = EventReader::new(body);
+    while hub.subscriber_count() < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // Publish far more than socket buffers hold.
+    let big = "x".repeat(64 * 1024);
+    let reading = tokio::spawn(async move {
+        let mut n = 0;
+        while n < 200 {
+            let event = reader.next_event().await.unwrap().unwrap();
+            assert_eq!(event.id, (n + 1).to_string());
+            n += 1;
+        }
+        n
+    });
+    for i in 1..=200u32 {
+        hub.publish(&Frame::new().id(&i.to_string()).data(&big)).unwrap();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(tokio::time::timeout(Duration::from_secs(30), reading).await.unwrap().unwrap(), 200);
+
+    // The stuck client's socket filled and the write timed out, ending its
+    // stream: only the reader is left, and nobody counted as dropped.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while hub.subscriber_count() > 1 {
+        assert!(tokio::time::Instant::now() < deadline, "the stuck client was never let go");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(hub.dropped_count(), 0);
+    drop(stuck);
+    running.shutdown().await;
+}
