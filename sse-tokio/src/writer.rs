@@ -72,6 +72,17 @@ impl std::error::Error for WriteError {
     }
 }
 
+/// Encoding into a `Vec` cannot fail on the sink side; only the frame can
+/// be refused.
+impl From<CoreWriteError<std::convert::Infallible>> for WriteError {
+    fn from(e: CoreWriteError<std::convert::Infallible>) -> Self {
+        match e {
+            CoreWriteError::Invalid(e) => Self::Frame(e),
+            CoreWriteError::Sink(never) => match never {},
+        }
+    }
+}
+
 impl From<io::Error> for WriteError {
     fn from(e: io::Error) -> Self {
         Self::Io(e)
@@ -118,10 +129,7 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     /// [`WriteError::Io`] if the transport fails.
     pub async fn send(&mut self, frame: &Frame<'_>) -> Result<(), WriteError> {
         self.buf.clear();
-        frame.write_to(&mut self.buf).map_err(|e| match e {
-            CoreWriteError::Invalid(e) => WriteError::Frame(e),
-            CoreWriteError::Sink(never) => match never {},
-        })?;
+        frame.write_to(&mut self.buf)?;
         self.flush_buf().await
     }
 
@@ -135,12 +143,7 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     pub async fn send_event<T: SseEvent + ?Sized>(&mut self, event: &T) -> Result<(), WriteError> {
         self.buf.clear();
         let Self { buf, scratch, .. } = &mut *self;
-        with_frame(event, scratch, |frame| frame.write_to(buf))
-            .map_err(WriteError::Typed)?
-            .map_err(|e| match e {
-                CoreWriteError::Invalid(e) => WriteError::Frame(e),
-                CoreWriteError::Sink(never) => match never {},
-            })?;
+        with_frame(event, scratch, |frame| frame.write_to(buf)).map_err(WriteError::Typed)??;
         self.flush_buf().await
     }
 
