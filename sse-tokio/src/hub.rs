@@ -303,6 +303,31 @@ impl Subscription {
             }
         }
     }
+
+    /// The next frames if they are already queued, without waiting; `None`
+    /// when nothing is queued or the subscription ended (then
+    /// [`recv`](Self::recv) returns `None` too). Lets a writer gather
+    /// everything queued into one write when its reader fell behind.
+    pub fn try_recv(&mut self) -> Option<Frames> {
+        if let Some(backlog) = self.backlog.take() {
+            return Some(backlog);
+        }
+        if self.pending.is_some() {
+            return None;
+        }
+        let live = self.live.as_mut()?;
+        match live.try_recv() {
+            Ok(frames) => Some(frames),
+            Err(broadcast::error::TryRecvError::Empty) => None,
+            Err(e) => {
+                if let broadcast::error::TryRecvError::Lagged(_) = e {
+                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                self.live = None;
+                None
+            }
+        }
+    }
 }
 
 impl Stream for Subscription {

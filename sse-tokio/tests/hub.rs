@@ -93,6 +93,31 @@ async fn a_slow_subscriber_is_dropped_and_delays_no_one() {
 }
 
 #[tokio::test]
+async fn try_recv_gathers_what_is_queued_and_sees_a_lag() {
+    let hub = Hub::new(HubConfig { queue_frames: 4, ..HubConfig::default() });
+    // A resumed subscriber: its backlog comes first, then live frames.
+    publish(&hub, 1);
+    let mut sub = hub.subscribe(Some("0"));
+    assert!(sub.try_recv().is_some(), "the backlog (or reset) is ready at once");
+    assert!(sub.try_recv().is_none(), "nothing else queued yet");
+    publish(&hub, 2);
+    publish(&hub, 3);
+    let mut gathered = Vec::new();
+    while let Some(frames) = sub.try_recv() {
+        gathered.extend_from_slice(&frames);
+    }
+    let ids: Vec<String> = events(&gathered).into_iter().map(|e| e.1).collect();
+    assert_eq!(ids, ["2", "3"]);
+    // Falling more than the queue behind ends it for try_recv and recv alike.
+    for i in 4..12 {
+        publish(&hub, i);
+    }
+    assert!(sub.try_recv().is_none());
+    assert!(sub.recv().await.is_none(), "a lagged subscription stays ended");
+    assert_eq!(hub.dropped_count(), 1);
+}
+
+#[tokio::test]
 async fn typed_and_invalid_publishes() {
     #[derive(sse_core::SseEvent, serde::Serialize)]
     struct Tick {
