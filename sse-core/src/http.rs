@@ -4,14 +4,16 @@
 //!
 //! Server: [`parse_request`], then [`RequestHead::check`], then
 //! [`write_stream_head`] (or [`write_status_head`] to refuse). Client:
-//! [`write_request`], then [`parse_response`], then [`ChunkedDecoder`] when
-//! the response is chunked.
+//! [`Url::parse`], [`write_request`], then [`parse_response`], then a
+//! [`BodyDecoder`] for the body's framing ([`Url::resolve`] for redirects).
 
 use core::fmt;
 use core::str;
 
+pub use crate::body::BodyDecoder;
 use crate::encoder::Sink;
 use crate::reconnect::is_event_stream;
+pub use crate::url::{Redirect, Url, UrlError};
 
 /// Default limit on the bytes of a request or response head.
 pub const DEFAULT_MAX_HEAD_BYTES: usize = 8 * 1024;

@@ -64,6 +64,7 @@ extern crate std;
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod body;
 mod encoder;
 mod error;
 pub mod http;
@@ -73,6 +74,7 @@ mod replay;
 mod scan;
 #[cfg(feature = "json")]
 pub mod typed;
+mod url;
 mod utf8;
 
 pub use encoder::{Frame, Sink, KEEP_ALIVE};

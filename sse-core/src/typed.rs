@@ -339,3 +339,31 @@ mod alloc_impls {
         }
     }
 }
+
+/// Largest JSON scratch buffer [`with_frame`] grows to (16 MiB).
+#[cfg(feature = "alloc")]
+pub const MAX_SCRATCH: usize = 16 << 20;
+
+/// Builds `event`'s frame, growing `scratch` (up to 16 MiB) until its JSON
+/// data fits, and hands the frame to `use_frame`: typed events for writers
+/// that own a growable scratch buffer.
+#[cfg(feature = "alloc")]
+pub fn with_frame<T: SseEvent + ?Sized, R>(
+    event: &T,
+    scratch: &mut alloc::vec::Vec<u8>,
+    mut use_frame: impl FnMut(&Frame<'_>) -> R,
+) -> Result<R, TypedError> {
+    loop {
+        let outcome = match event.to_frame(scratch) {
+            Ok(frame) => Ok(use_frame(&frame)),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Err(TypedError::ScratchTooSmall) if scratch.len() < MAX_SCRATCH => {
+                let grown = (scratch.len() * 2).clamp(1024, MAX_SCRATCH);
+                scratch.resize(grown, 0);
+            }
+            other => return other,
+        }
+    }
+}

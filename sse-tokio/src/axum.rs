@@ -35,8 +35,9 @@ use futures_core::Stream;
 use sse_core::{SseEvent, TypedError, KEEP_ALIVE};
 use tokio::time::{sleep, Instant, Sleep};
 
-use crate::hub::Subscription;
-use crate::writer::{with_frame, DEFAULT_KEEP_ALIVE};
+use crate::writer::DEFAULT_KEEP_ALIVE;
+use sse_core::typed::with_frame;
+use sse_hub::Subscription;
 
 /// The client's `Last-Event-ID` header: `None` if absent, empty or not
 /// UTF-8.

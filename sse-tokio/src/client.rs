@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use sse_core::http::{
-    parse_response, write_request, BodyFraming, ChunkedDecoder, ClientRequest, EMPTY_HEADER,
+    parse_response, write_request, BodyDecoder, ClientRequest, Redirect, Url, EMPTY_HEADER,
 };
 use sse_core::{
     Action, FailReason, FromSseEvent, ReadyState, Reconnect, ReconnectConfig, TypedError,
@@ -19,6 +19,9 @@ use tokio::net::TcpStream;
 
 use crate::event::{MessageEvent, ReadError};
 use crate::reader::{EventReader, ReaderConfig};
+
+/// Raw bytes read from the connection at a time while reading a body.
+const BODY_BUFFER: usize = 8 * 1024;
 
 /// A bidirectional byte stream a [`Connector`] returns.
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -79,77 +82,59 @@ impl fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
-/// Where to connect: parsed from an `http://` URL.
+/// Where to connect: an owned [`Url`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
+    /// `https://`: the [`Connector`] must provide TLS.
+    pub https: bool,
     /// Host name or address (IPv6 without brackets).
     pub host: String,
-    /// Port (80 by default).
+    /// Port (80 or 443 by default).
     pub port: u16,
     /// Path and query (`/` at least).
     pub path: String,
+    /// The `Host` header: host and port as the URL wrote them.
+    pub authority: String,
 }
 
 impl Target {
     /// Parses `http://host[:port][/path]`; `https` needs a TLS
-    /// [`Connector`] and the port given explicitly or 443.
+    /// [`Connector`].
     ///
     /// # Errors
     ///
     /// [`ClientError::BadUrl`].
     pub fn parse(url: &str) -> Result<Self, ClientError> {
-        let bad = || ClientError::BadUrl(url.to_owned());
-        let (rest, default_port) = if let Some(rest) = url.strip_prefix("http://") {
-            (rest, 80)
-        } else if let Some(rest) = url.strip_prefix("https://") {
-            (rest, 443)
-        } else {
-            return Err(bad());
-        };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (host, after) = v6.split_once(']').ok_or_else(bad)?;
-            let port = match after.strip_prefix(':') {
-                Some(p) => p.parse().map_err(|_| bad())?,
-                None if after.is_empty() => default_port,
-                None => return Err(bad()),
-            };
-            (host, port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((host, port)) => (host, port.parse().map_err(|_| bad())?),
-                None => (authority, default_port),
-            }
-        };
-        if host.is_empty() || path.bytes().any(|b| b <= b' ') {
-            return Err(bad());
-        }
-        Ok(Self { host: host.to_owned(), port, path: path.to_owned() })
+        let parsed = Url::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
+        Ok(Self::from_url(&parsed))
     }
 
-    fn host_header(&self) -> String {
-        let host =
-            if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == 80 {
-            host
-        } else {
-            format!("{host}:{}", self.port)
+    fn from_url(url: &Url<'_>) -> Self {
+        Self {
+            https: url.https,
+            host: url.host.to_owned(),
+            port: url.port,
+            path: url.path.to_owned(),
+            authority: url.authority.to_owned(),
         }
     }
 
     /// The target a `Location` header points to, relative to this one.
-    fn follow(&self, location: &str) -> Result<Self, ClientError> {
-        if location.starts_with("http://") || location.starts_with("https://") {
-            Self::parse(location)
-        } else if location.starts_with('/') {
-            Ok(Self { path: location.to_owned(), ..self.clone() })
-        } else {
-            let base = self.path.rsplit_once('/').map_or("", |(dir, _)| dir);
-            Ok(Self { path: format!("{base}/{location}"), ..self.clone() })
-        }
+    fn follow(&self, location: &str) -> Option<Self> {
+        let here = Url {
+            https: self.https,
+            host: &self.host,
+            port: self.port,
+            authority: &self.authority,
+            path: &self.path,
+        };
+        Some(match here.resolve(location).ok()? {
+            Redirect::Url(url) => Self::from_url(&url),
+            Redirect::Path(path) => Self { path: path.to_owned(), ..self.clone() },
+            Redirect::Relative(rel) => {
+                Self { path: format!("{}/{rel}", here.directory()), ..self.clone() }
+            }
+        })
     }
 }
 
@@ -186,39 +171,15 @@ impl Default for ClientConfig {
     }
 }
 
-/// The response body, de-framed: chunked, length-delimited or until close.
+/// The response body, de-framed by the core's [`BodyDecoder`].
 struct Body {
     inner: Box<dyn Transport>,
-    /// Bytes read with the head that belong to the body.
-    early: Vec<u8>,
-    framing: Framing,
-}
-
-enum Framing {
-    UntilClose,
-    Length(u64),
-    Chunked { decoder: ChunkedDecoder, raw: Box<[u8]>, start: usize, end: usize },
-}
-
-/// Reads raw body bytes, the ones that came with the head first.
-fn poll_raw(
-    inner: &mut Box<dyn Transport>,
-    early: &mut Vec<u8>,
-    cx: &mut Context<'_>,
-    out: &mut [u8],
-) -> Poll<io::Result<usize>> {
-    if !early.is_empty() {
-        let n = out.len().min(early.len());
-        out[..n].copy_from_slice(&early[..n]);
-        early.drain(..n);
-        return Poll::Ready(Ok(n));
-    }
-    let mut buf = ReadBuf::new(out);
-    match Pin::new(inner).poll_read(cx, &mut buf) {
-        Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
-        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-        Poll::Pending => Poll::Pending,
-    }
+    decoder: BodyDecoder,
+    /// Raw bytes read from the connection (the ones that came with the
+    /// head first) and not yet decoded: `raw[start..end]`.
+    raw: Box<[u8]>,
+    start: usize,
+    end: usize,
 }
 
 impl AsyncRead for Body {
@@ -227,57 +188,36 @@ impl AsyncRead for Body {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let Body { inner, early, framing } = &mut *self;
-        match framing {
-            Framing::UntilClose | Framing::Length(_) => {
-                let room = match framing {
-                    Framing::Length(left) => {
-                        usize::try_from(*left).unwrap_or(usize::MAX).min(buf.remaining())
-                    }
-                    _ => buf.remaining(),
-                };
-                if room == 0 {
+        let Body { inner, decoder, raw, start, end } = &mut *self;
+        loop {
+            if *start < *end {
+                // Never decode more input than there is room for, so every
+                // decoded byte can be delivered.
+                let limit = (*end).min(*start + buf.remaining());
+                let step = decoder
+                    .decode(&raw[*start..limit])
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                buf.put_slice(step.data);
+                *start += step.consumed;
+                if step.done || !step.data.is_empty() {
                     return Poll::Ready(Ok(()));
                 }
-                let n = std::task::ready!(poll_raw(
-                    inner,
-                    early,
-                    cx,
-                    buf.initialize_unfilled_to(room)
-                ))?;
-                buf.advance(n);
-                if let Framing::Length(left) = framing {
-                    *left -= n as u64;
-                }
-                Poll::Ready(Ok(()))
+                continue;
             }
-            Framing::Chunked { decoder, raw, start, end } => loop {
-                if *start < *end {
-                    // Never decode more input than there is room for, so
-                    // every decoded byte can be delivered.
-                    let limit = (*end).min(*start + buf.remaining());
-                    let step = decoder
-                        .decode(&raw[*start..limit])
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                    buf.put_slice(step.data);
-                    *start += step.consumed;
-                    if step.done || !step.data.is_empty() {
-                        return Poll::Ready(Ok(()));
-                    }
-                    continue;
-                }
-                if decoder.is_done() {
-                    return Poll::Ready(Ok(()));
-                }
-                let n = std::task::ready!(poll_raw(inner, early, cx, raw))?;
-                if n == 0 {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "chunked body cut short",
-                    )));
-                }
-                (*start, *end) = (0, n);
-            },
+            if decoder.is_done() {
+                return Poll::Ready(Ok(()));
+            }
+            let mut read = ReadBuf::new(raw);
+            std::task::ready!(Pin::new(&mut *inner).poll_read(cx, &mut read))?;
+            let n = read.filled().len();
+            if n == 0 {
+                return Poll::Ready(if decoder.may_end() {
+                    Ok(())
+                } else {
+                    Err(io::Error::new(io::ErrorKind::UnexpectedEof, "response body cut short"))
+                });
+            }
+            (*start, *end) = (0, n);
         }
     }
 }
@@ -358,7 +298,7 @@ impl EventSource {
             config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let probe = ClientRequest {
             method: &config.method,
-            host: &target.host_header(),
+            host: &target.authority,
             path: &target.path,
             last_event_id: &config.last_event_id,
             headers: &headers,
@@ -499,8 +439,8 @@ impl EventSource {
                     let _ = reader.set_last_event_id(&self.last_event_id);
                     return Attempt::Open(Box::new(reader));
                 }
-                Action::Redirect => match response.location.map(|l| target.follow(&l)) {
-                    Some(Ok(next)) => target = next,
+                Action::Redirect => match response.location.and_then(|l| target.follow(&l)) {
+                    Some(next) => target = next,
                     _ => {
                         self.policy.close();
                         return Attempt::Fail(FailReason::Status(response.status));
@@ -520,10 +460,9 @@ impl EventSource {
             .map_err(|_| ConnectError::Io)?;
         let headers: Vec<(&str, &str)> =
             self.config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let host = target.host_header();
         let request = ClientRequest {
             method: &self.config.method,
-            host: &host,
+            host: &target.authority,
             path: &target.path,
             last_event_id: &self.last_event_id,
             headers: &headers,
@@ -549,21 +488,21 @@ impl EventSource {
             else {
                 continue;
             };
-            let framing = match head.framing().map_err(|_| ConnectError::Io)? {
-                BodyFraming::UntilClose => Framing::UntilClose,
-                BodyFraming::Length(n) => Framing::Length(n),
-                BodyFraming::Chunked => Framing::Chunked {
-                    decoder: ChunkedDecoder::new(),
-                    raw: vec![0; 8 * 1024].into_boxed_slice(),
-                    start: 0,
-                    end: 0,
-                },
-            };
+            let framing = head.framing().map_err(|_| ConnectError::Io)?;
+            let early = &buf[head.head_len..];
+            let mut raw = vec![0; BODY_BUFFER.max(early.len())].into_boxed_slice();
+            raw[..early.len()].copy_from_slice(early);
             let response = Response {
                 status: head.status,
                 content_type: head.content_type().map(str::to_owned),
                 location: head.location().map(str::to_owned),
-                body: Body { inner: stream, early: buf[head.head_len..].to_vec(), framing },
+                body: Body {
+                    inner: stream,
+                    decoder: BodyDecoder::new(framing),
+                    raw,
+                    start: 0,
+                    end: early.len(),
+                },
             };
             return Ok(response);
         }

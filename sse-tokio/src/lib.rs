@@ -46,7 +46,6 @@
 pub mod axum;
 mod client;
 mod event;
-mod hub;
 mod reader;
 mod server;
 mod writer;
@@ -56,15 +55,15 @@ pub use client::{
     Transport,
 };
 pub use event::{MessageEvent, ReadError};
-pub use hub::{
-    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
-};
 pub use reader::{
     ByteStreamDecoder, EventReader, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
 };
 pub use server::{
     Request, Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS,
     DEFAULT_MAX_HEAD_BYTES, DEFAULT_SHUTDOWN_GRACE,
+};
+pub use sse_hub::{
+    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
+    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
 };
 pub use writer::{EventWriter, WriteError, DEFAULT_KEEP_ALIVE};

@@ -20,8 +20,8 @@ use tokio::sync::watch;
 const BATCH_BYTES: usize = 16 * 1024;
 use tokio::task::JoinSet;
 
-use crate::hub::Hub;
 use crate::writer::{EventWriter, DEFAULT_KEEP_ALIVE};
+use sse_hub::Hub;
 
 /// Default limit on a request head, in bytes.
 pub const DEFAULT_MAX_HEAD_BYTES: usize = 8 * 1024;

@@ -7,38 +7,13 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures_core::Stream;
+use sse_core::typed::with_frame;
 use sse_core::{Frame, FrameError, SseEvent, TypedError, WriteError as CoreWriteError, KEEP_ALIVE};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// Default idle time after which [`EventWriter::pump`] sends a keep-alive
 /// comment, so that proxies keep the connection open.
 pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-/// Largest JSON scratch buffer a typed event may grow to (16 MiB).
-const MAX_SCRATCH: usize = 16 << 20;
-
-/// Builds `event`'s frame, growing `scratch` (up to 16 MiB) until its JSON
-/// data fits, and hands the frame to `use_frame`. Shared by the writer, the
-/// hub and the axum response.
-pub(crate) fn with_frame<T: SseEvent + ?Sized, R>(
-    event: &T,
-    scratch: &mut Vec<u8>,
-    mut use_frame: impl FnMut(&Frame<'_>) -> R,
-) -> Result<R, TypedError> {
-    loop {
-        let outcome = match event.to_frame(scratch) {
-            Ok(frame) => Ok(use_frame(&frame)),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            Err(TypedError::ScratchTooSmall) if scratch.len() < MAX_SCRATCH => {
-                let grown = (scratch.len() * 2).clamp(1024, MAX_SCRATCH);
-                scratch.resize(grown, 0);
-            }
-            other => return other,
-        }
-    }
-}
 
 /// Why writing an event failed.
 #[derive(Debug)]

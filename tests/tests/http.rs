@@ -323,3 +323,93 @@ fn requests_refuse_headers_that_conflict_with_framing() {
         );
     }
 }
+
+#[test]
+fn urls_parse_into_host_port_authority_and_path() {
+    use sse_core::http::Url;
+    let url = Url::parse("http://example.test/events?x=1#frag").unwrap();
+    assert_eq!(
+        (url.https, url.host, url.port, url.authority, url.path),
+        (false, "example.test", 80, "example.test", "/events?x=1")
+    );
+    let url = Url::parse("HTTPS://[::1]:8443").unwrap();
+    assert_eq!(
+        (url.https, url.host, url.port, url.authority, url.path),
+        (true, "::1", 8443, "[::1]:8443", "/")
+    );
+    assert_eq!(Url::parse("http://h:81").unwrap().port, 81);
+    for bad in [
+        "ftp://h/",
+        "http://",
+        "http:///path",
+        "http://h:port/",
+        "http://h:99999/",
+        "http://h:/",
+        "http://u@h/",
+        "http://[::1/",
+        "http://[::1]x/",
+        "http://h/a b",
+        "http://h/\r\nX: 1",
+        "http://h?q",
+        "/relative",
+    ] {
+        assert!(Url::parse(bad).is_err(), "{bad:?} must be refused");
+    }
+}
+
+#[test]
+fn redirect_locations_resolve_against_the_answering_url() {
+    use sse_core::http::{Redirect, Url};
+    let here = Url::parse("https://a.test:8443/dir/sub/stream?x").unwrap();
+    assert_eq!(here.directory(), "/dir/sub");
+    assert_eq!(here.resolve("/other"), Ok(Redirect::Path("/other")));
+    assert_eq!(here.resolve("next?y"), Ok(Redirect::Relative("next?y")));
+    let Ok(Redirect::Url(url)) = here.resolve("http://b.test/x") else { panic!() };
+    assert_eq!((url.https, url.host, url.port, url.path), (false, "b.test", 80, "/x"));
+    // Scheme-relative keeps this URL's scheme.
+    let Ok(Redirect::Url(url)) = here.resolve("//c.test/y") else { panic!() };
+    assert_eq!((url.https, url.host, url.port, url.path), (true, "c.test", 443, "/y"));
+    assert!(here.resolve("").is_err());
+    assert!(here.resolve("/a\r\nSet-Cookie: x").is_err());
+    assert!(here.resolve("//").is_err());
+}
+
+#[test]
+fn body_decoder_deframes_every_framing_split_anywhere() {
+    use sse_core::http::{BodyDecoder, BodyFraming};
+    let payload = b"data: one\n\ndata: two\n\n";
+    let chunked = b"5\r\ndata:\r\n11\r\n one\n\ndata: two\n\n\r\n0\r\n\r\nNEXT";
+    let mut length = payload.to_vec();
+    length.extend_from_slice(b"NEXT");
+    let cases: [(BodyFraming, &[u8], bool); 3] = [
+        (BodyFraming::Chunked, chunked, true),
+        (BodyFraming::Length(payload.len() as u64), &length, true),
+        (BodyFraming::UntilClose, payload, false),
+    ];
+    for (framing, wire, ends) in cases {
+        for split in 0..=wire.len() {
+            let mut decoder = BodyDecoder::new(framing);
+            let mut out = Vec::new();
+            let mut left = 0;
+            for part in [&wire[..split], &wire[split..]] {
+                let mut input = part;
+                while !input.is_empty() && !decoder.is_done() {
+                    let step = decoder.decode(input).unwrap();
+                    out.extend_from_slice(step.data);
+                    input = &input[step.consumed..];
+                }
+                left += input.len();
+            }
+            assert_eq!(out, payload, "{framing:?} split at {split}");
+            assert_eq!(decoder.is_done(), ends, "{framing:?}");
+            assert!(decoder.may_end());
+            // Bytes after the body are left for the caller.
+            assert_eq!(left, if ends { 4 } else { 0 }, "{framing:?} split at {split}");
+        }
+    }
+    // Cut short: the close does not end a length or chunked body cleanly.
+    let mut cut = BodyDecoder::new(BodyFraming::Length(10));
+    let _ = cut.decode(b"data");
+    assert!(!cut.may_end());
+    assert!(BodyDecoder::new(BodyFraming::Chunked).decode(b"zz\r\n").is_err());
+}

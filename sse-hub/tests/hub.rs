@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use sse_core::{Frame, Parser};
-use sse_tokio::{Hub, HubConfig, PublishError};
+use sse_hub::{Hub, HubConfig, PublishError};
 
 fn publish(hub: &Hub, i: u64) {
     let id = i.to_string();

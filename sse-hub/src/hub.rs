@@ -12,7 +12,7 @@ use futures_core::Stream;
 use sse_core::{Frame, ReplayError, ReplayRing, SseEvent, TypedError};
 use tokio::sync::broadcast;
 
-use crate::writer::with_frame;
+use sse_core::typed::with_frame;
 
 /// Most entries any hub's replay ring can hold.
 pub const MAX_REPLAY_EVENTS: usize = 4096;
@@ -93,7 +93,7 @@ struct Shared {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use sse_core::Frame;
-/// use sse_tokio::{Hub, HubConfig};
+/// use sse_hub::{Hub, HubConfig};
 ///
 /// let hub = Hub::new(HubConfig::default());
 /// hub.publish(&Frame::new().id("1").data("a")).unwrap();
