@@ -349,6 +349,35 @@ pub fn write_status_head<S: Sink>(
     put(sink, &[b"Connection: close\r\n\r\n"])
 }
 
+/// Writes the head of a `200 OK` with a fixed body of `len` bytes (the page
+/// that opens a stream, say), then `Connection: close`. The body follows.
+///
+/// ```
+/// use sse_core::http::write_body_head;
+/// let mut out = Vec::new();
+/// write_body_head(&mut out, "text/html", 5).unwrap();
+/// assert!(out.starts_with(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n"));
+/// assert!(out.ends_with(b"\r\n\r\n"));
+/// ```
+///
+/// # Errors
+///
+/// [`HeadWriteError::Invalid`] if the content type would inject into the
+/// head; [`HeadWriteError::Sink`] if the sink fails.
+pub fn write_body_head<S: Sink>(
+    sink: &mut S,
+    content_type: &str,
+    len: usize,
+) -> Result<(), HeadWriteError<S::Error>> {
+    if !valid_value(content_type.as_bytes()) {
+        return Err(HeadWriteError::Invalid);
+    }
+    let mut n = itoa::Buffer::new();
+    put(sink, &[b"HTTP/1.1 200 OK\r\nContent-Type: ", content_type.as_bytes(), b"\r\n"])?;
+    put(sink, &[b"Content-Length: ", n.format(len).as_bytes(), b"\r\n"])?;
+    put(sink, &[b"Cache-Control: no-cache\r\nConnection: close\r\n\r\n"])
+}
+
 /// A client request for an event stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientRequest<'a> {

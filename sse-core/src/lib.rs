@@ -68,6 +68,8 @@ mod body;
 mod encoder;
 mod error;
 pub mod http;
+#[cfg(feature = "alloc")]
+pub mod owned;
 mod parser;
 mod reconnect;
 mod replay;

@@ -17,8 +17,9 @@ use sse_core::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::event::{MessageEvent, ReadError};
-use crate::reader::{EventReader, ReaderConfig};
+use crate::reader::EventReader;
+use sse_core::owned::ReaderConfig;
+use sse_core::owned::{MessageEvent, ReadError};
 
 /// Raw bytes read from the connection at a time while reading a body.
 const BODY_BUFFER: usize = 8 * 1024;
@@ -369,7 +370,7 @@ impl EventSource {
                 Some(Ok(event)) => return Some(Ok(event)),
                 Some(Err(ReadError::Limit(e))) => return Some(Err(ClientError::Limit(e))),
                 // Network error or end of body: reconnect.
-                Some(Err(ReadError::Io(_))) | None => {
+                Some(Err(_)) | None => {
                     self.reader = None;
                     let now = self.now_ms();
                     match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {

@@ -45,7 +45,6 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod client;
-mod event;
 mod reader;
 mod server;
 mod writer;
@@ -54,13 +53,13 @@ pub use client::{
     ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Target, TcpConnector,
     Transport,
 };
-pub use event::{MessageEvent, ReadError};
-pub use reader::{
-    ByteStreamDecoder, EventReader, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
-};
+pub use reader::{ByteStreamDecoder, EventReader};
 pub use server::{
     Request, Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS,
     DEFAULT_MAX_HEAD_BYTES, DEFAULT_SHUTDOWN_GRACE,
+};
+pub use sse_core::owned::{
+    MessageEvent, ReadError, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
 };
 pub use sse_hub::{
     Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,

@@ -6,89 +6,8 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
-use sse_core::{Limits, Parser, Status};
+use sse_core::owned::{EventDecoder, MessageEvent, ReadError, ReaderConfig};
 use tokio::io::{AsyncRead, ReadBuf};
-
-use crate::event::{MessageEvent, ReadError};
-
-/// Default size of the read buffer.
-pub const DEFAULT_READ_BUFFER: usize = 8 * 1024;
-/// Default largest event data accepted (larger events are skipped with
-/// [`ReadError::Limit`]).
-pub const DEFAULT_MAX_EVENT_BYTES: usize = 1024 * 1024;
-
-/// Buffer sizes and limits of a reader.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReaderConfig {
-    /// Bytes read from the transport at a time.
-    pub read_buffer: usize,
-    /// Largest event data accepted, in bytes.
-    pub max_event_bytes: usize,
-    /// Id and event-type limits.
-    pub limits: Limits,
-}
-
-impl ReaderConfig {
-    /// [`DEFAULT_READ_BUFFER`], [`DEFAULT_MAX_EVENT_BYTES`], [`Limits::DEFAULT`].
-    pub const DEFAULT: Self = Self {
-        read_buffer: DEFAULT_READ_BUFFER,
-        max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
-        limits: Limits::DEFAULT,
-    };
-
-    /// Sets the read buffer size (at least 1).
-    #[must_use]
-    pub const fn with_read_buffer(mut self, bytes: usize) -> Self {
-        self.read_buffer = if bytes == 0 { 1 } else { bytes };
-        self
-    }
-
-    /// Sets the largest event data accepted.
-    #[must_use]
-    pub const fn with_max_event_bytes(mut self, bytes: usize) -> Self {
-        self.max_event_bytes = bytes;
-        self
-    }
-
-    /// Sets the id and event-type limits.
-    #[must_use]
-    pub const fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-}
-
-impl Default for ReaderConfig {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
-
-/// The parser plus the conversion to owned events, shared by both readers.
-#[derive(Debug)]
-struct Decoder {
-    parser: Parser<Vec<u8>>,
-}
-
-impl Decoder {
-    fn new(config: &ReaderConfig) -> Self {
-        let size = config.max_event_bytes.saturating_add(config.limits.reserved_bytes()).max(1);
-        let parser = Parser::with_limits(vec![0; size], config.limits)
-            .unwrap_or_else(|_| Parser::new(vec![0; size]));
-        Self { parser }
-    }
-
-    /// Parses from `input`; returns bytes consumed and an item if one is ready.
-    fn step(&mut self, input: &[u8]) -> (usize, Option<Result<MessageEvent, ReadError>>) {
-        let feed = self.parser.feed(input);
-        let item = match feed.status {
-            Status::Event(event) => Some(Ok(MessageEvent::from_event(&event))),
-            Status::Error(e) => Some(Err(ReadError::Limit(e))),
-            Status::NeedMore => None,
-        };
-        (feed.consumed, item)
-    }
-}
 
 /// Events read from an `AsyncRead` (a socket, a response body), as a
 /// `futures_core::Stream`.
@@ -103,7 +22,7 @@ pub struct EventReader<R> {
     buf: Box<[u8]>,
     start: usize,
     end: usize,
-    decoder: Decoder,
+    decoder: EventDecoder,
     done: bool,
 }
 
@@ -120,7 +39,7 @@ impl<R: AsyncRead + Unpin> EventReader<R> {
             buf: vec![0; config.read_buffer.max(1)].into_boxed_slice(),
             start: 0,
             end: 0,
-            decoder: Decoder::new(&config),
+            decoder: EventDecoder::new(&config),
             done: false,
         }
     }
@@ -133,12 +52,12 @@ impl<R: AsyncRead + Unpin> EventReader<R> {
 
     /// The stream's last event ID, for `Last-Event-ID` on reconnect.
     pub fn last_event_id(&self) -> &str {
-        self.decoder.parser.last_event_id()
+        self.decoder.last_event_id()
     }
 
     /// The reconnection time the server asked for, in ms.
     pub fn retry(&self) -> Option<u64> {
-        self.decoder.parser.retry()
+        self.decoder.retry()
     }
 
     /// Seeds the last event ID (e.g. carried over from a previous
@@ -148,7 +67,7 @@ impl<R: AsyncRead + Unpin> EventReader<R> {
     ///
     /// `sse_core::ParseError` if the id is too long or contains NUL, CR or LF.
     pub fn set_last_event_id(&mut self, id: &str) -> Result<(), sse_core::ParseError> {
-        self.decoder.parser.set_last_event_id(id)
+        self.decoder.set_last_event_id(id)
     }
 
     /// The transport.
@@ -172,10 +91,10 @@ impl<R: AsyncRead + Unpin> Stream for EventReader<R> {
                 return Poll::Ready(None);
             }
             if this.start < this.end {
-                let (n, item) = this.decoder.step(&this.buf[this.start..this.end]);
+                let (n, item) = this.decoder.feed(&this.buf[this.start..this.end]);
                 this.start += n;
                 if let Some(item) = item {
-                    return Poll::Ready(Some(item));
+                    return Poll::Ready(Some(item.map_err(ReadError::Limit)));
                 }
             }
             let mut read = ReadBuf::new(&mut this.buf);
@@ -186,11 +105,11 @@ impl<R: AsyncRead + Unpin> Stream for EventReader<R> {
                 Ok(()) if n > 0 => {}
                 Ok(()) => {
                     this.done = true;
-                    this.decoder.parser.finish();
+                    this.decoder.finish();
                 }
                 Err(e) => {
                     this.done = true;
-                    this.decoder.parser.finish();
+                    this.decoder.finish();
                     return Poll::Ready(Some(Err(ReadError::Io(e))));
                 }
             }
@@ -211,7 +130,7 @@ pub struct ByteStreamDecoder<S, B> {
     stream: S,
     chunk: Option<B>,
     offset: usize,
-    decoder: Decoder,
+    decoder: EventDecoder,
     done: bool,
 }
 
@@ -228,7 +147,7 @@ where
 
     /// A decoder with its own limits (`read_buffer` is not used).
     pub fn with_config(stream: S, config: ReaderConfig) -> Self {
-        Self { stream, chunk: None, offset: 0, decoder: Decoder::new(&config), done: false }
+        Self { stream, chunk: None, offset: 0, decoder: EventDecoder::new(&config), done: false }
     }
 
     /// The next event; `None` at the end of the stream.
@@ -238,12 +157,12 @@ where
 
     /// The stream's last event ID.
     pub fn last_event_id(&self) -> &str {
-        self.decoder.parser.last_event_id()
+        self.decoder.last_event_id()
     }
 
     /// The reconnection time the server asked for, in ms.
     pub fn retry(&self) -> Option<u64> {
-        self.decoder.parser.retry()
+        self.decoder.retry()
     }
 }
 
@@ -263,25 +182,25 @@ where
             }
             if let Some(chunk) = &this.chunk {
                 let bytes = chunk.as_ref();
-                let (n, item) = this.decoder.step(&bytes[this.offset..]);
+                let (n, item) = this.decoder.feed(&bytes[this.offset..]);
                 this.offset += n;
                 if this.offset >= bytes.len() {
                     this.chunk = None;
                 }
                 if let Some(item) = item {
-                    return Poll::Ready(Some(item));
+                    return Poll::Ready(Some(item.map_err(ReadError::Limit)));
                 }
             }
             match ready!(Pin::new(&mut this.stream).poll_next(cx)) {
                 Some(Ok(chunk)) => (this.chunk, this.offset) = (Some(chunk), 0),
                 Some(Err(e)) => {
                     this.done = true;
-                    this.decoder.parser.finish();
+                    this.decoder.finish();
                     return Poll::Ready(Some(Err(ReadError::Io(io::Error::other(e)))));
                 }
                 None => {
                     this.done = true;
-                    this.decoder.parser.finish();
+                    this.decoder.finish();
                 }
             }
         }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sse_core::http::{
-    parse_request, write_status_head, write_stream_head, StreamHead, EMPTY_HEADER,
+    parse_request, write_body_head, write_status_head, write_stream_head, StreamHead, EMPTY_HEADER,
 };
+pub use sse_core::owned::Request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -72,19 +73,6 @@ impl Default for ServerConfig {
             write_timeout: DEFAULT_WRITE_TIMEOUT,
         }
     }
-}
-
-/// The request that opened a stream.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Request {
-    /// The path, without the query.
-    pub path: String,
-    /// The query string, if any.
-    pub query: Option<String>,
-    /// The client's `Last-Event-ID`, if it sent a non-empty one.
-    pub last_event_id: Option<String>,
-    /// All headers, names as sent.
-    pub headers: Vec<(String, Vec<u8>)>,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -222,7 +210,8 @@ impl Server {
     }
 
     async fn connection(&self, mut stream: TcpStream, stop: watch::Receiver<bool>) {
-        let Some((request, method)) = self.read_request(&mut stream).await else { return };
+        let Some(request) = self.read_request(&mut stream).await else { return };
+        let method = request.method.clone();
         let Some(route) = self.routes.get(&request.path) else {
             return answer(&mut stream, 404).await;
         };
@@ -231,12 +220,11 @@ impl Server {
                 if method != "GET" && method != "HEAD" {
                     return answer(&mut stream, 405).await;
                 }
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-                     Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes()).await;
+                let mut head = Vec::new();
+                if write_body_head(&mut head, content_type, body.len()).is_err() {
+                    return answer(&mut stream, 500).await;
+                }
+                let _ = stream.write_all(&head).await;
                 if method == "GET" {
                     let _ = stream.write_all(body).await;
                 }
@@ -361,9 +349,9 @@ impl Server {
     }
 
     /// Reads and parses the request head; answers bad requests itself.
-    async fn read_request(&self, stream: &mut TcpStream) -> Option<(Request, String)> {
+    async fn read_request(&self, stream: &mut TcpStream) -> Option<Request> {
         match tokio::time::timeout(self.config.head_timeout, self.read_head(stream)).await {
-            Ok(Head::Request(request, method)) => Some((request, method)),
+            Ok(Head::Request(request)) => Some(request),
             Ok(Head::Refuse(status)) => {
                 answer(stream, status).await;
                 None
@@ -389,20 +377,10 @@ impl Server {
                 Ok(Some(head)) => head,
                 Err(e) => return Head::Refuse(e.status()),
             };
-            if head.header("last-event-id").is_some_and(|v| std::str::from_utf8(v).is_err()) {
-                return Head::Refuse(400);
-            }
-            let request = Request {
-                path: head.path.to_owned(),
-                query: head.query.map(str::to_owned),
-                last_event_id: head.last_event_id().map(str::to_owned),
-                headers: head
-                    .headers()
-                    .iter()
-                    .map(|h| (h.name.to_owned(), h.value.to_vec()))
-                    .collect(),
+            return match Request::from_head(&head) {
+                Ok(request) => Head::Request(request),
+                Err(status) => Head::Refuse(status),
             };
-            return Head::Request(request, head.method.to_owned());
         }
     }
 }
@@ -415,7 +393,7 @@ async fn until_stopped(stop: &mut watch::Receiver<bool>) {
 
 /// What reading a request head came to.
 enum Head {
-    Request(Request, String),
+    Request(Request),
     Refuse(u16),
     Gone,
 }
