@@ -1,68 +1,18 @@
 //! Writing events to an `AsyncWrite`, with keep-alive comments.
 
-use std::fmt;
 use std::future::poll_fn;
-use std::io;
 use std::pin::Pin;
 use std::time::Duration;
 
 use futures_core::Stream;
+pub use sse_core::owned::WriteError;
 use sse_core::typed::with_frame;
-use sse_core::{Frame, FrameError, SseEvent, TypedError, WriteError as CoreWriteError, KEEP_ALIVE};
+use sse_core::{Frame, SseEvent, KEEP_ALIVE};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// Default idle time after which [`EventWriter::pump`] sends a keep-alive
 /// comment, so that proxies keep the connection open.
 pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-/// Why writing an event failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum WriteError {
-    /// The frame would inject fields (nothing was written).
-    Frame(FrameError),
-    /// A typed event could not be encoded (nothing was written).
-    Typed(TypedError),
-    /// The transport failed; part of the frame may have been written.
-    Io(io::Error),
-}
-
-impl fmt::Display for WriteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Frame(e) => write!(f, "invalid frame: {e}"),
-            Self::Typed(e) => write!(f, "cannot encode event: {e}"),
-            Self::Io(e) => write!(f, "writing the event stream failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for WriteError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Frame(e) => Some(e),
-            Self::Typed(e) => Some(e),
-            Self::Io(e) => Some(e),
-        }
-    }
-}
-
-/// Encoding into a `Vec` cannot fail on the sink side; only the frame can
-/// be refused.
-impl From<CoreWriteError<std::convert::Infallible>> for WriteError {
-    fn from(e: CoreWriteError<std::convert::Infallible>) -> Self {
-        match e {
-            CoreWriteError::Invalid(e) => Self::Frame(e),
-            CoreWriteError::Sink(never) => match never {},
-        }
-    }
-}
-
-impl From<io::Error> for WriteError {
-    fn from(e: io::Error) -> Self {
-        Self::Io(e)
-    }
-}
 
 /// Writes events to an `AsyncWrite`, flushing after each one.
 ///

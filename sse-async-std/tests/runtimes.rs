@@ -1,0 +1,252 @@
+//! The same scenarios on async-std and on smol, over real loopback
+//! sockets: round trip, resume after a cut connection with no loss or
+//! duplicate, 204 stops the client, and a slow reader is dropped without
+//! delaying a fast one.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use sse_async_std::{
+    AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub, HubConfig, Runtime, Server,
+    ServerConfig, Smol,
+};
+use sse_core::{FailReason, Frame, ReconnectConfig};
+
+/// Runs `scenario` on both runtimes, each bounded by 30 s.
+macro_rules! on_both_runtimes {
+    ($name:ident, $scenario:ident) => {
+        mod $name {
+            #[test]
+            fn async_std() {
+                async_std::task::block_on(super::bounded(super::AsyncStd, super::$scenario));
+            }
+            #[test]
+            fn smol() {
+                smol::block_on(super::bounded(super::Smol, super::$scenario));
+            }
+        }
+    };
+}
+
+async fn bounded<R: Runtime, F: Future<Output = ()>>(rt: R, scenario: impl FnOnce(R) -> F) {
+    let limit = rt.sleep(Duration::from_secs(30));
+    futures_lite::future::or(scenario(rt), async {
+        limit.await;
+        panic!("scenario did not finish within 30 s");
+    })
+    .await;
+}
+
+/// Binds a loopback listener and serves `server` on it in the background.
+async fn start<R: Runtime>(rt: &R, server: Server<R>) -> String {
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    rt.spawn(async move {
+        let _ = server.serve(listener, std::future::pending()).await;
+    });
+    format!("http://{addr}")
+}
+
+fn fast_reconnect() -> ClientConfig {
+    ClientConfig {
+        reconnect: ReconnectConfig::DEFAULT.with_reconnect_ms(20).with_min_backoff_ms(10),
+        ..ClientConfig::default()
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+struct Tick {
+    message: String,
+    n: u32,
+}
+
+async fn round_trip<R: Runtime>(rt: R) {
+    let server = Server::new(rt.clone()).stream("/ticks", |_request, mut writer| async move {
+        for n in 0..20 {
+            let data = serde_json::to_string(&Tick { message: format!("tick {n}"), n }).unwrap();
+            let id = n.to_string();
+            writer.send(&Frame::new().event("tick").id(&id).data(&data)).await.unwrap();
+        }
+    });
+    let base = start(&rt, server).await;
+    let mut source = EventSource::new(rt.clone(), &format!("{base}/ticks")).unwrap();
+    for n in 0..20 {
+        let event = source.next_event().await.unwrap().unwrap();
+        assert_eq!((event.event_type.as_str(), event.id.clone()), ("tick", n.to_string()));
+        let tick: Tick = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(tick, Tick { message: format!("tick {n}"), n });
+    }
+}
+on_both_runtimes!(round_trip_on_loopback, round_trip);
+
+/// The server cuts the first connection in the middle of event 6; the
+/// client drops the partial event, reconnects with `Last-Event-ID: 5`, and
+/// gets 6 to 10 exactly once.
+async fn resume_after_cut<R: Runtime>(rt: R) {
+    let seen_ids: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let seen = Arc::clone(&seen_ids);
+    let server = Server::new(rt.clone()).stream("/events", move |request, mut writer| {
+        let seen = Arc::clone(&seen);
+        async move {
+            seen.lock().unwrap().push(request.last_event_id.clone());
+            let from: u32 = request.last_event_id.as_deref().map_or(0, |id| id.parse().unwrap());
+            writer.send(&Frame::new().retry(20)).await.unwrap();
+            for n in from + 1..=10 {
+                if from == 0 && n == 6 {
+                    writer.write_raw(b"id: 6\ndata: partial").await.unwrap();
+                    return; // the connection closes mid-event
+                }
+                let id = n.to_string();
+                writer.send(&Frame::new().id(&id).data(&format!("event {n}"))).await.unwrap();
+            }
+        }
+    });
+    let base = start(&rt, server).await;
+    let mut source =
+        EventSource::with_config(rt.clone(), &format!("{base}/events"), fast_reconnect()).unwrap();
+    let mut got = Vec::new();
+    while got.len() < 10 {
+        let event = source.next_event().await.unwrap().unwrap();
+        if !event.data.is_empty() {
+            got.push((event.id.clone(), event.data.clone()));
+        }
+    }
+    let want: Vec<(String, String)> =
+        (1..=10).map(|n| (n.to_string(), format!("event {n}"))).collect();
+    assert_eq!(got, want, "no loss, no duplicate, no partial event");
+    assert_eq!(*seen_ids.lock().unwrap(), [None, Some("5".to_owned())]);
+}
+on_both_runtimes!(resume_after_a_cut_connection, resume_after_cut);
+
+/// A hub resumes a subscriber from its `Last-Event-ID`, then goes live.
+async fn hub_resume<R: Runtime>(rt: R) {
+    let hub = Hub::new(HubConfig::default());
+    for n in 1..=5 {
+        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).unwrap();
+    }
+    let base = start(&rt, Server::new(rt.clone()).hub("/events", hub.clone())).await;
+    let config = ClientConfig { last_event_id: "2".to_owned(), ..fast_reconnect() };
+    let mut source =
+        EventSource::with_config(rt.clone(), &format!("{base}/events"), config).unwrap();
+    for n in 3..=5 {
+        assert_eq!(source.next_event().await.unwrap().unwrap().id, n.to_string());
+    }
+    hub.publish(&Frame::new().id("6").data("live")).unwrap();
+    let live = source.next_event().await.unwrap().unwrap();
+    assert_eq!((live.id.as_str(), live.data.as_str()), ("6", "live"));
+}
+on_both_runtimes!(hub_resumes_from_last_event_id, hub_resume);
+
+/// 204 stops the client for good: one connection, then `Failed`, then None.
+async fn no_content_stops<R: Runtime>(rt: R) {
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    let connections = Arc::new(Mutex::new(0));
+    let counted = Arc::clone(&connections);
+    let rt2 = rt.clone();
+    rt.spawn(async move {
+        while let Ok(mut stream) = rt2.accept(&listener).await {
+            *counted.lock().unwrap() += 1;
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf).await;
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
+            rt2.shutdown_write(&stream);
+        }
+    });
+    let mut source =
+        EventSource::with_config(rt.clone(), &format!("http://{addr}/"), fast_reconnect()).unwrap();
+    match source.next_event().await {
+        Some(Err(ClientError::Failed(FailReason::NoContent))) => {}
+        other => panic!("expected a 204 failure, got {other:?}"),
+    }
+    assert!(source.next_event().await.is_none());
+    rt.sleep(Duration::from_millis(100)).await;
+    assert_eq!(*connections.lock().unwrap(), 1, "no reconnect after 204");
+}
+on_both_runtimes!(no_content_stops_the_client, no_content_stops);
+
+/// A client that never reads is dropped (queue limit or write timeout)
+/// while a reader receives every event in order.
+async fn slow_reader<R: Runtime>(rt: R) {
+    let hub = Hub::new(HubConfig { queue_frames: 16, ..HubConfig::default() });
+    let config =
+        ServerConfig { write_timeout: Duration::from_millis(500), ..ServerConfig::default() };
+    let base =
+        start(&rt, Server::new(rt.clone()).with_config(config).hub("/events", hub.clone())).await;
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut stalled =
+        rt.connect("127.0.0.1", addr.rsplit(':').next().unwrap().parse().unwrap()).await.unwrap();
+    stalled.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut source =
+        EventSource::with_config(rt.clone(), &format!("{base}/events"), fast_reconnect()).unwrap();
+    while hub.subscriber_count() < 1 {
+        rt.sleep(Duration::from_millis(5)).await;
+    }
+    // 12.8 MB in all: more than loopback socket buffers hold.
+    let payload = "x".repeat(32 * 1024);
+    let reader = async {
+        let mut next = 1u32;
+        while next <= 400 {
+            let event = source.next_event().await.unwrap().unwrap();
+            if event.data.is_empty() {
+                continue;
+            }
+            assert_eq!(event.id, next.to_string(), "in order, none lost");
+            next += 1;
+        }
+    };
+    let publisher = async {
+        // The source connects once it is polled: wait for both.
+        while hub.subscriber_count() < 2 {
+            rt.sleep(Duration::from_millis(5)).await;
+        }
+        for n in 1..=400u32 {
+            hub.publish(&Frame::new().id(&n.to_string()).data(&payload)).unwrap();
+            if n % 8 == 0 {
+                // Let the reader keep up; the stalled client cannot.
+                rt.sleep(Duration::from_millis(2)).await;
+            }
+        }
+    };
+    futures_lite::future::zip(reader, publisher).await;
+    // The stalled client is let go; the publisher never waited for it.
+    for _ in 0..300 {
+        if hub.subscriber_count() == 1 {
+            break;
+        }
+        rt.sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(hub.subscriber_count(), 1, "the stalled client was dropped");
+    drop(stalled);
+}
+on_both_runtimes!(a_slow_reader_is_dropped_and_delays_no_one, slow_reader);
+
+/// The writer's pump sends keep-alive comments while idle.
+async fn keep_alive<R: Runtime>(rt: R) {
+    let mut writer = EventWriter::new(Vec::new()).with_keep_alive(Some(Duration::from_millis(20)));
+    let rt2 = rt.clone();
+    let events = futures_lite::stream::unfold(0u32, move |n| {
+        let rt = rt2.clone();
+        async move {
+            if n == 2 {
+                return None;
+            }
+            rt.sleep(Duration::from_millis(70)).await;
+            Some((Tick { message: "t".into(), n }, n + 1))
+        }
+    });
+    writer.pump(&rt, Box::pin(events)).await.unwrap();
+    let out = String::from_utf8(writer.into_inner()).unwrap();
+    assert!(out.matches(":\n").count() >= 2, "keep-alives while idle: {out:?}");
+    assert_eq!(out.matches("data: ").count(), 2);
+}
+on_both_runtimes!(keep_alive_while_idle, keep_alive);
+
+impl sse_core::SseEvent for Tick {
+    fn to_frame<'a>(&'a self, scratch: &'a mut [u8]) -> Result<Frame<'a>, sse_core::TypedError> {
+        let data = sse_core::typed::json_data(self, scratch)?;
+        Ok(Frame::new().data(data))
+    }
+}
