@@ -59,11 +59,44 @@ impl Sink for std::vec::Vec<u8> {
     }
 }
 
-/// Copies into a slice while it fits, and counts every byte regardless, so
-/// a too-small buffer can report the size it needed.
-struct SliceSink<'a> {
+/// A [`Sink`] into a caller's slice: copies while it fits, and counts every
+/// byte regardless, so a too-small buffer can report the size it needed.
+/// Handy for heads and frames on targets without an allocator.
+///
+/// ```
+/// use sse_core::{Frame, SliceSink};
+///
+/// let mut buf = [0u8; 64];
+/// let mut sink = SliceSink::new(&mut buf);
+/// Frame::new().data("hi").write_to(&mut sink).unwrap();
+/// assert_eq!(sink.written(), Some(&b"data: hi\n\n"[..]));
+/// ```
+#[derive(Debug)]
+pub struct SliceSink<'a> {
     out: &'a mut [u8],
     len: usize,
+}
+
+impl<'a> SliceSink<'a> {
+    /// A sink writing from the start of `out`.
+    pub fn new(out: &'a mut [u8]) -> Self {
+        Self { out, len: 0 }
+    }
+
+    /// Bytes written so far, or needed if they did not all fit.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes written, or `None` if they did not fit.
+    pub fn written(&self) -> Option<&[u8]> {
+        self.out.get(..self.len)
+    }
 }
 
 impl Sink for SliceSink<'_> {

@@ -79,7 +79,7 @@ pub mod typed;
 mod url;
 mod utf8;
 
-pub use encoder::{Frame, Sink, KEEP_ALIVE};
+pub use encoder::{Frame, Sink, SliceSink, KEEP_ALIVE};
 pub use error::{CapacityError, EncodeError, FrameError, ParseError, WriteError};
 pub use parser::{
     Event, Feed, Limits, Parser, Status, DEFAULT_MAX_EVENT_TYPE_LEN, DEFAULT_MAX_ID_LEN,
