@@ -450,7 +450,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// Call again with `&input[feed.consumed..]` after an event or error.
     /// Work is linear in the input however it is split: no byte is scanned
     /// again on a later call.
-    #[inline(always)]
+    #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
         // Hot path, kept small so it inlines: inside a data value (the usual
         // state when input trickles in a few bytes at a time), input without
@@ -581,7 +581,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// Runs the line state machine from `pos` to an event, an error or the
     /// end of `input`.
-    #[inline(always)]
+    #[cfg_attr(not(feature = "small"), inline(always))]
     fn lines(&mut self, input: &[u8], mut pos: usize, borrowed: &mut Borrowed) -> (usize, Step) {
         let len = input.len();
         while pos < len {
@@ -616,7 +616,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// Consumes the line terminator at `at`; returns the position after it.
-    #[inline(always)]
+    #[cfg_attr(not(feature = "small"), inline(always))]
     fn end_line(&mut self, input: &[u8], at: usize) -> usize {
         self.line = Line::Start;
         if input[at] == b'\r' {
@@ -629,7 +629,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         at + 1
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(feature = "small"), inline(always))]
     fn line_start(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
         let first = input[pos];
         if first == b'\n' || first == b'\r' {
@@ -719,7 +719,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// `input[at]` is the colon or line end that closed the field name.
-    #[inline(always)]
+    #[cfg_attr(not(feature = "small"), inline(always))]
     fn after_name(
         &mut self,
         input: &[u8],
@@ -808,7 +808,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// A value wholly inside `input[start..end]`. Data and event type are
     /// borrowed when nothing of them is stored yet.
-    #[inline(always)]
+    #[cfg_attr(not(feature = "small"), inline(always))]
     fn complete_value(
         &mut self,
         field: Field,

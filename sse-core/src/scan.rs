@@ -12,14 +12,14 @@ const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
 
 /// High bit set in each byte of `word` that equals `byte` (and possibly in
 /// bytes above the first match, which callers never look at).
-#[inline(always)]
+#[cfg_attr(not(feature = "small"), inline(always))]
 fn matches(word: u64, byte: u8) -> u64 {
     let x = word ^ (ONES * u64::from(byte));
     x.wrapping_sub(ONES) & !x & HIGHS
 }
 
 /// Position of the first CR or LF in `hay`.
-#[inline(always)]
+#[cfg_attr(not(feature = "small"), inline(always))]
 pub(crate) fn find_eol(hay: &[u8]) -> Option<usize> {
     let mut at = 0;
     while at + 8 <= hay.len().min(SHORT) {
