@@ -19,7 +19,6 @@ use crate::Error;
 /// let mut writer = EventWriter::new(&mut out[..], &mut buf);
 /// writer.send(&Frame::new().id("1").data("hi")).await.unwrap();
 /// writer.keep_alive().await.unwrap();
-
 /// assert!(out.starts_with(b"id: 1\ndata: hi\n\n:\n"));
 /// # });
 /// ```
