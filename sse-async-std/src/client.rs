@@ -9,10 +9,8 @@ use std::time::{Duration, Instant};
 
 use futures_io::AsyncRead;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use sse_core::http::{
-    parse_response, write_request, BodyDecoder, ClientRequest, Redirect, Url, EMPTY_HEADER,
-};
-use sse_core::owned::{MessageEvent, ReadError, ReaderConfig};
+use sse_core::http::{parse_response, write_request, BodyDecoder, ClientRequest, EMPTY_HEADER};
+use sse_core::owned::{MessageEvent, ReadError, ReaderConfig, Target};
 use sse_core::{Action, FailReason, ReadyState, Reconnect, ReconnectConfig, TypedError};
 
 use crate::reader::EventReader;
@@ -82,50 +80,6 @@ impl Default for ClientConfig {
             last_event_id: String::new(),
             max_head_bytes: 16 * 1024,
         }
-    }
-}
-
-/// Where to connect: the parts of a [`Url`], owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Target {
-    https: bool,
-    host: String,
-    port: u16,
-    authority: String,
-    path: String,
-}
-
-impl Target {
-    fn from_url(url: &Url<'_>) -> Self {
-        Self {
-            https: url.https,
-            host: url.host.to_owned(),
-            port: url.port,
-            authority: url.authority.to_owned(),
-            path: url.path.to_owned(),
-        }
-    }
-
-    fn url(&self) -> Url<'_> {
-        Url {
-            https: self.https,
-            host: &self.host,
-            port: self.port,
-            authority: &self.authority,
-            path: &self.path,
-        }
-    }
-
-    /// The target a `Location` header points to.
-    fn follow(&self, location: &str) -> Option<Self> {
-        let here = self.url();
-        Some(match here.resolve(location).ok()? {
-            Redirect::Url(url) => Self::from_url(&url),
-            Redirect::Path(path) => Self { path: path.to_owned(), ..self.clone() },
-            Redirect::Relative(rel) => {
-                Self { path: format!("{}/{rel}", here.directory()), ..self.clone() }
-            }
-        })
     }
 }
 
@@ -243,12 +197,11 @@ impl<R: Runtime> EventSource<R> {
     /// headers or `Last-Event-ID` would inject into the request head.
     pub fn with_config(runtime: R, url: &str, config: ClientConfig) -> Result<Self, ClientError> {
         use std::hash::{BuildHasher, Hasher};
-        let parsed = Url::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
-        if parsed.https {
+        let target = Target::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
+        if target.https {
             // This client speaks plain TCP only.
             return Err(ClientError::BadUrl(url.to_owned()));
         }
-        let target = Target::from_url(&parsed);
         let source = Self {
             runtime,
             target,

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::error::ParseError;
-use crate::http::RequestHead;
+use crate::http::{Redirect, RequestHead, Url, UrlError};
 use crate::parser::{Event, Limits, Parser, Status};
 #[cfg(feature = "json")]
 use crate::typed::{FromSseEvent, TypedError};
@@ -126,7 +126,7 @@ impl MessageEvent {
 ///
 /// let mut decoder = EventDecoder::new(&ReaderConfig::DEFAULT);
 /// let (used, event) = decoder.feed(b"id: 7\ndata: hi\n\nrest");
-/// assert_eq!(used, 17);
+/// assert_eq!(used, 16);
 /// assert_eq!(event.unwrap().unwrap().data, "hi");
 /// assert_eq!(decoder.last_event_id(), "7");
 /// ```
@@ -221,6 +221,80 @@ impl Request {
     /// A header's value by name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
+    }
+}
+
+/// Where a client connects: the parts of a [`Url`], owned, so a
+/// reconnecting client can keep it and follow redirects.
+///
+/// ```
+/// use sse_core::owned::Target;
+///
+/// let target = Target::parse("http://example.test:8080/a/stream").unwrap();
+/// assert_eq!((target.host.as_str(), target.port), ("example.test", 8080));
+/// assert_eq!(target.follow("next").unwrap().path, "/a/next");
+/// assert_eq!(target.follow("http://other.test/x").unwrap().authority, "other.test");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// `https://`: the transport must provide TLS.
+    pub https: bool,
+    /// Host name or address (IPv6 without brackets).
+    pub host: String,
+    /// Port (80 or 443 by default).
+    pub port: u16,
+    /// Host and port as the URL wrote them: the `Host` header.
+    pub authority: String,
+    /// Path and query, `/` at least.
+    pub path: String,
+}
+
+impl Target {
+    /// Parses an `http://` or `https://` URL (see [`Url::parse`]).
+    ///
+    /// # Errors
+    ///
+    /// [`UrlError`].
+    pub fn parse(url: &str) -> Result<Self, UrlError> {
+        Url::parse(url).map(|url| Self::from_url(&url))
+    }
+
+    /// Copies a borrowed [`Url`].
+    pub fn from_url(url: &Url<'_>) -> Self {
+        Self {
+            https: url.https,
+            host: url.host.to_owned(),
+            port: url.port,
+            authority: url.authority.to_owned(),
+            path: url.path.to_owned(),
+        }
+    }
+
+    /// This target as a borrowed [`Url`].
+    pub fn as_url(&self) -> Url<'_> {
+        Url {
+            https: self.https,
+            host: &self.host,
+            port: self.port,
+            authority: &self.authority,
+            path: &self.path,
+        }
+    }
+
+    /// The target a `Location` header points to, seen from this one;
+    /// `None` if it is not a usable location.
+    pub fn follow(&self, location: &str) -> Option<Self> {
+        let here = self.as_url();
+        Some(match here.resolve(location).ok()? {
+            Redirect::Url(url) => Self::from_url(&url),
+            Redirect::Path(path) => Self { path: path.to_owned(), ..self.clone() },
+            Redirect::Relative(rel) => {
+                let mut path = String::from(here.directory());
+                path.push('/');
+                path.push_str(rel);
+                Self { path, ..self.clone() }
+            }
+        })
     }
 }
 

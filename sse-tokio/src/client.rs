@@ -8,9 +8,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use sse_core::http::{
-    parse_response, write_request, BodyDecoder, ClientRequest, Redirect, Url, EMPTY_HEADER,
-};
+use sse_core::http::{parse_response, write_request, BodyDecoder, ClientRequest, EMPTY_HEADER};
+pub use sse_core::owned::Target;
 use sse_core::{
     Action, FailReason, FromSseEvent, ReadyState, Reconnect, ReconnectConfig, TypedError,
 };
@@ -82,62 +81,6 @@ impl fmt::Display for ClientError {
 }
 
 impl std::error::Error for ClientError {}
-
-/// Where to connect: an owned [`Url`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    /// `https://`: the [`Connector`] must provide TLS.
-    pub https: bool,
-    /// Host name or address (IPv6 without brackets).
-    pub host: String,
-    /// Port (80 or 443 by default).
-    pub port: u16,
-    /// Path and query (`/` at least).
-    pub path: String,
-    /// The `Host` header: host and port as the URL wrote them.
-    pub authority: String,
-}
-
-impl Target {
-    /// Parses `http://host[:port][/path]`; `https` needs a TLS
-    /// [`Connector`].
-    ///
-    /// # Errors
-    ///
-    /// [`ClientError::BadUrl`].
-    pub fn parse(url: &str) -> Result<Self, ClientError> {
-        let parsed = Url::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
-        Ok(Self::from_url(&parsed))
-    }
-
-    fn from_url(url: &Url<'_>) -> Self {
-        Self {
-            https: url.https,
-            host: url.host.to_owned(),
-            port: url.port,
-            path: url.path.to_owned(),
-            authority: url.authority.to_owned(),
-        }
-    }
-
-    /// The target a `Location` header points to, relative to this one.
-    fn follow(&self, location: &str) -> Option<Self> {
-        let here = Url {
-            https: self.https,
-            host: &self.host,
-            port: self.port,
-            authority: &self.authority,
-            path: &self.path,
-        };
-        Some(match here.resolve(location).ok()? {
-            Redirect::Url(url) => Self::from_url(&url),
-            Redirect::Path(path) => Self { path: path.to_owned(), ..self.clone() },
-            Redirect::Relative(rel) => {
-                Self { path: format!("{}/{rel}", here.directory()), ..self.clone() }
-            }
-        })
-    }
-}
 
 /// Client settings.
 #[derive(Clone, Debug)]
@@ -294,7 +237,7 @@ impl EventSource {
     /// would inject into the request head.
     pub fn with_config(url: &str, config: ClientConfig) -> Result<Self, ClientError> {
         use std::hash::{BuildHasher, Hasher};
-        let target = Target::parse(url)?;
+        let target = Target::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
         let headers: Vec<(&str, &str)> =
             config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let probe = ClientRequest {
