@@ -131,9 +131,8 @@ pub trait FromSseEvent<'a>: Sized {
 }
 
 impl<'a> Event<'a> {
-    /// Deserializes the data as JSON (with `serde-json-core`: no allocation;
-    /// string fields borrow from the data, and JSON escapes in them are
-    /// kept as written).
+    /// Deserializes the data as JSON with `serde-json-core` (see
+    /// [`json_value`] for how strings with escapes are handled).
     ///
     /// # Errors
     ///
@@ -170,11 +169,27 @@ pub fn json_data<'a, T: Serialize + ?Sized>(
 
 /// Deserializes JSON `data` (the whole text must be one JSON value).
 ///
+/// Strings without escapes may be borrowed (`&str` fields) or owned. With
+/// feature `alloc`, escapes (`\"`, `\n`, `\u00e9`...) are decoded into owned
+/// fields (`String`), and a borrowed `&str` field whose JSON has escapes is
+/// refused rather than handed over still escaped. Without `alloc` there is
+/// nowhere to decode them, so strings keep their escapes as written.
+///
 /// # Errors
 ///
 /// [`TypedError::JsonDecode`].
 pub fn json_value<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, TypedError> {
-    match serde_json_core::from_str::<T>(data) {
+    #[cfg(feature = "alloc")]
+    let parsed = if memchr::memchr(b'\\', data.as_bytes()).is_some() {
+        // Unescaped text is never longer than its escaped form.
+        let mut unescaped = alloc::vec![0u8; data.len()];
+        serde_json_core::from_str_escaped::<T>(data, &mut unescaped)
+    } else {
+        serde_json_core::from_str::<T>(data)
+    };
+    #[cfg(not(feature = "alloc"))]
+    let parsed = serde_json_core::from_str::<T>(data);
+    match parsed {
         Ok((value, used)) if data[used..].trim_matches([' ', '\t', '\n', '\r']).is_empty() => {
             Ok(value)
         }

@@ -217,3 +217,28 @@ fn misuse_is_a_compile_error() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("ui/*.rs");
 }
+
+/// Found by the `typed` fuzz target: JSON escapes must be decoded into
+/// owned strings (and a borrowed `&str` cannot hold decoded text, so it is
+/// refused rather than handed over still escaped).
+#[test]
+fn json_escapes_are_decoded_into_owned_strings() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Owned {
+        name: String,
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Borrowed<'a> {
+        name: &'a str,
+    }
+    let escaped = sse_core::Event {
+        event_type: "message",
+        data: r#"{"name":"a\"b\u00e9\n"}"#,
+        id: "",
+        retry: None,
+    };
+    assert_eq!(escaped.json::<Owned>(), Ok(Owned { name: "a\"bé\n".to_owned() }));
+    assert_eq!(escaped.json::<Borrowed<'_>>(), Err(sse_core::TypedError::JsonDecode));
+    let plain = sse_core::Event { data: r#"{"name":"plain"}"#, ..escaped };
+    assert_eq!(plain.json::<Borrowed<'_>>(), Ok(Borrowed { name: "plain" }));
+}

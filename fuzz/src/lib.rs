@@ -1,0 +1,282 @@
+//! The fuzz targets' bodies, kept in a library so that a stable test can
+//! replay the committed corpus through exactly the code the fuzzer runs.
+//! Each function panics when an invariant breaks; that is the finding.
+
+use sse_core::http::{
+    parse_request, parse_response, BodyDecoder, BodyFraming, ChunkedDecoder, Url, EMPTY_HEADER,
+};
+use sse_core::owned::{Request, Target};
+use sse_core::{Frame, FrameError, Limits, NotRetained, Parser, ReplayError, ReplayRing};
+
+#[allow(dead_code, missing_docs)]
+#[path = "../../tests/src/model.rs"]
+mod model;
+
+use model::{parse_chunks, parse_with_core, reference, OwnedEvent};
+
+/// Chunk lengths from a seed: a tiny xorshift, lengths 1 to 16.
+fn chunk(input: &[u8], seed: u8) -> Vec<&[u8]> {
+    let mut state = u32::from(seed).wrapping_mul(2_654_435_761) | 1;
+    let mut chunks = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let n = (state % 16) as usize + 1;
+        let (head, tail) = rest.split_at(n.min(rest.len()));
+        chunks.push(head);
+        rest = tail;
+    }
+    chunks
+}
+
+/// The parser: any chunking gives what the whole input gives, which is
+/// what the reference parser gives; with tight limits, chunking still
+/// changes nothing.
+pub fn parser(data: &[u8]) {
+    let Some((&seed, input)) = data.split_first() else { return };
+    let whole = parse_with_core(&[input]);
+    assert_eq!(parse_with_core(&chunk(input, seed)), whole, "chunking changed the result");
+    assert_eq!(reference::parse(input), whole, "differs from the reference parser");
+    let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(parse_with_core(&bytewise), whole, "byte-by-byte feeding changed the result");
+
+    let limits = Limits::DEFAULT.with_max_id_len(8).with_max_event_type_len(8);
+    let tight = |chunks: &[&[u8]]| {
+        let mut parser = Parser::with_limits([0u8; 48], limits).expect("fits");
+        parse_chunks(&mut parser, chunks)
+    };
+    assert_eq!(tight(&chunk(input, seed.wrapping_add(1))), tight(&[input]), "tight limits");
+}
+
+/// Splits on 0xFF into text fields (lossy UTF-8).
+fn fields(data: &[u8]) -> Vec<String> {
+    data.split(|&b| b == 0xFF).map(|f| String::from_utf8_lossy(f).into_owned()).collect()
+}
+
+/// CRLF and CR become LF, as a parser rebuilds data lines.
+fn normalize_newlines(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// The encoder: frames built from the input either are refused for the
+/// right reason or parse back to themselves, under any chunking.
+pub fn encoder(data: &[u8]) {
+    let Some((&seed, rest)) = data.split_first() else { return };
+    let fields = fields(rest);
+    let mut stream = Vec::new();
+    let mut expected = Vec::new();
+    let mut last_id = String::new();
+    let mut retry = None;
+    for (i, group) in fields.chunks(5).enumerate() {
+        // Which fields are present: bits of the seed, rotated per frame.
+        let mask = seed.rotate_left(i as u32);
+        let get = |n: usize| group.get(n).filter(|_| mask & (1 << n) != 0).map(String::as_str);
+        let retry_value =
+            get(3).map(|r| r.bytes().fold(0u64, |a, b| a.wrapping_mul(31) ^ u64::from(b)));
+        let frame =
+            Frame { comment: get(0), event: get(1), id: get(2), retry: retry_value, data: get(4) };
+        let verdict = frame.validate();
+        if frame.event.is_some_and(|e| e.contains(['\r', '\n'])) {
+            assert_eq!(verdict, Err(FrameError::EventTypeHasLineBreak));
+            continue;
+        }
+        if frame.id.is_some_and(|e| e.contains(['\r', '\n'])) {
+            assert_eq!(verdict, Err(FrameError::IdHasLineBreak));
+            continue;
+        }
+        if frame.id.is_some_and(|e| e.contains('\0')) {
+            assert_eq!(verdict, Err(FrameError::IdHasNul));
+            continue;
+        }
+        assert_eq!(verdict, Ok(()));
+        let before = stream.len();
+        frame.write_to(&mut stream).expect("validated above");
+        let mut out = vec![0u8; stream.len() - before];
+        assert_eq!(frame.encode(&mut out), Ok(out.len()));
+        assert_eq!(&out[..], &stream[before..], "slice and sink encoders differ");
+        if let Some(id) = frame.id {
+            last_id = id.to_owned();
+        }
+        retry = frame.retry.or(retry);
+        if let Some(data) = frame.data {
+            let event_type = match frame.event {
+                None | Some("") => "message".to_owned(),
+                Some(t) => t.to_owned(),
+            };
+            expected.push(Ok(OwnedEvent {
+                event_type,
+                data: normalize_newlines(data),
+                id: last_id.clone(),
+            }));
+        }
+    }
+    let got = parse_with_core(&chunk(&stream, seed));
+    assert_eq!(got.items, expected, "frames did not parse back to themselves");
+    assert_eq!(got.last_event_id, last_id);
+    assert_eq!(got.retry, retry);
+}
+
+/// Decodes a chunked body in the given pieces: the payload, whether it
+/// ended, and whether it failed.
+fn decode_chunked(pieces: &[&[u8]]) -> (Vec<u8>, bool, bool) {
+    let mut decoder = ChunkedDecoder::with_limits(64, 256);
+    let mut out = Vec::new();
+    for piece in pieces {
+        let mut input = *piece;
+        while !input.is_empty() {
+            match decoder.decode(input) {
+                Ok(step) => {
+                    assert!(step.consumed <= input.len());
+                    out.extend_from_slice(step.data);
+                    if step.done {
+                        return (out, true, false);
+                    }
+                    if step.consumed == 0 {
+                        break;
+                    }
+                    input = &input[step.consumed..];
+                }
+                Err(_) => return (out, false, true),
+            }
+        }
+    }
+    (out, decoder.is_done(), false)
+}
+
+/// The HTTP side: request and response heads, the chunked and body
+/// decoders, URLs. Nothing panics, nothing reads past its input, and the
+/// chunked decoder gives the same result however its input is split.
+pub fn http(data: &[u8]) {
+    let Some((&seed, input)) = data.split_first() else { return };
+    let mut headers = [EMPTY_HEADER; 16];
+    if let Ok(Some(head)) = parse_request(input, &mut headers, 1024) {
+        assert!(head.head_len <= input.len());
+        let _ = head.check("/events");
+        let _ = head.last_event_id();
+        let _ = Request::from_head(&head);
+    }
+    let mut headers = [EMPTY_HEADER; 16];
+    if let Ok(Some(head)) = parse_response(input, &mut headers, 1024) {
+        assert!(head.head_len <= input.len());
+        let _ = (head.content_type(), head.location(), head.is_event_stream());
+        if let Ok(framing) = head.framing() {
+            let mut body = BodyDecoder::new(framing);
+            let _ = body.decode(&input[head.head_len..]);
+        }
+    }
+    let whole = decode_chunked(&[input]);
+    assert_eq!(decode_chunked(&chunk(input, seed)), whole, "chunked decoding depends on splits");
+    for framing in [BodyFraming::UntilClose, BodyFraming::Length(u64::from(seed))] {
+        let mut body = BodyDecoder::new(framing);
+        let step = body.decode(input).expect("only chunked bodies can fail");
+        assert!(step.consumed <= input.len() && step.data.len() <= step.consumed);
+    }
+    let text = String::from_utf8_lossy(input);
+    let (url, location) = text.split_once(' ').unwrap_or((&text, "/"));
+    if let Ok(parsed) = Url::parse(url) {
+        assert!(parsed.path.starts_with('/'));
+        let _ = parsed.resolve(location);
+        let target = Target::from_url(&parsed);
+        if let Some(next) = target.follow(location) {
+            assert!(next.path.starts_with('/') || next.path.is_empty() || location.contains("://"));
+        }
+    }
+}
+
+/// JSON data of the typed events below.
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+pub struct Payload {
+    /// A string (escapes are decoded).
+    pub name: String,
+    /// A signed number.
+    pub value: i64,
+    /// An optional flag.
+    pub flag: Option<bool>,
+}
+
+/// A typed event with every kind of field.
+#[derive(sse_core::SseEvent, sse_core::FromSseEvent, Debug, PartialEq)]
+pub struct Reading {
+    /// The id.
+    #[sse(id)]
+    pub id: String,
+    /// The event type.
+    #[sse(event)]
+    pub kind: String,
+    /// The JSON data.
+    #[sse(data)]
+    pub payload: Payload,
+    /// The retry, if the event set one.
+    #[sse(retry)]
+    pub retry: Option<u32>,
+}
+
+/// Typed decoding: arbitrary events never panic the JSON or field
+/// decoding, and whatever decodes encodes back to an equal value.
+pub fn typed(data: &[u8]) {
+    let mut parser = Parser::new(vec![0u8; 4096]);
+    let mut rest = data;
+    while let Some(item) = parser.next(&mut rest) {
+        let Ok(event) = item else { continue };
+        let _ = event.json::<Payload>();
+        let Ok(reading) = event.decode::<Reading>() else { continue };
+        let (mut scratch, mut out) = (vec![0u8; 8192], vec![0u8; 16384]);
+        let len = sse_core::SseEvent::encode(&reading, &mut scratch, &mut out)
+            .expect("a decoded value encodes");
+        let mut again = Parser::new(vec![0u8; 16384]);
+        let mut bytes = &out[..len];
+        let event = again.next(&mut bytes).expect("one event").expect("within limits");
+        assert_eq!(event.decode::<Reading>().expect("decodes again"), reading, "round trip");
+    }
+}
+
+/// The replay ring under arbitrary pushes: it holds the newest run of
+/// what was pushed within its bounds, and `since` answers from that run.
+pub fn replay(data: &[u8]) {
+    let Some((&capacity, mut ops)) = data.split_first() else { return };
+    let mut ring: ReplayRing<Vec<u8>, 4> = ReplayRing::new(vec![0; usize::from(capacity)]);
+    let mut pushed: Vec<(String, Vec<u8>)> = Vec::new();
+    while let Some((&op, rest)) = ops.split_first() {
+        let id: String = ["", "a", "b", "ab", "c"][usize::from(op % 5)].to_owned();
+        let len = usize::from(op >> 3).min(rest.len());
+        let (frame, rest) = rest.split_at(len);
+        ops = rest;
+        let stores_nothing = id.is_empty() && frame.is_empty();
+        match ring.push(&id, frame) {
+            Ok(()) if stores_nothing => {}
+            Ok(()) => pushed.push((id, frame.to_vec())),
+            Err(ReplayError::TooLarge { required, capacity }) => {
+                assert_eq!(required, id.len() + frame.len());
+                assert!(required > capacity);
+                assert!(ring.is_empty(), "a frame too large empties the ring");
+                pushed.clear();
+            }
+            Err(e) => panic!("unexpected {e}"),
+        }
+        check_ring(&ring, &pushed);
+    }
+}
+
+fn check_ring<const N: usize>(ring: &ReplayRing<Vec<u8>, N>, pushed: &[(String, Vec<u8>)]) {
+    let held: Vec<&[u8]> = ring.iter().collect();
+    assert!(held.len() == ring.len() && ring.len() <= N);
+    let suffix = &pushed[pushed.len() - held.len()..];
+    for (got, (_, want)) in held.iter().zip(suffix) {
+        assert_eq!(*got, &want[..], "not the newest run of pushes");
+    }
+    let bytes: usize = suffix.iter().map(|(id, f)| id.len() + f.len()).sum();
+    assert!(bytes <= ring.capacity_bytes());
+    let retained_from = pushed.len() - held.len();
+    for (i, (id, _)) in pushed.iter().enumerate() {
+        let newest = pushed.iter().rposition(|(other, _)| other == id).expect("present");
+        let result = ring.since(id).map(|frames| frames.collect::<Vec<_>>());
+        if id.is_empty() || newest < retained_from {
+            assert_eq!(result, Err(NotRetained));
+        } else if i == newest {
+            let want: Vec<&[u8]> = pushed[newest + 1..].iter().map(|(_, f)| &f[..]).collect();
+            assert_eq!(result, Ok(want));
+        }
+    }
+}
