@@ -165,7 +165,7 @@ fn sse_core_agrees_with_npm_eventsource_parser() {
     }
     let count: usize =
         std::env::var("SSE_DIFF_STREAMS").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
-    let mut rng = Rng(0x5EED_0F_55E);
+    let mut rng = Rng(0x0005_EED0_F55E);
     let streams: Vec<Vec<u8>> = (0..count).map(|_| stream(&mut rng)).collect();
     let chunked: Vec<Vec<&[u8]>> = streams.iter().map(|s| chunks(&mut rng, s)).collect();
 
