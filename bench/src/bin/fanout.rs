@@ -2,7 +2,12 @@
 //!
 //! ```text
 //! cargo run --release -p sse-bench --bin fanout -- [--subscribers N] [--events E] [--rate R] [--server ours|axum|both]
+//! cargo run --release -p sse-bench --bin fanout -- --server ours --subscribers 10000 --rate 10 --duration 60
 //! ```
+//!
+//! `--duration S` makes it a soak: E = R × S events at a steady rate. Every
+//! client checks that ids arrive consecutively, so the row reports events
+//! lost (never delivered) and repeated, and the server's peak RSS.
 //!
 //! For each server (ours: `sse_tokio::Server` + `Hub`; axum: an `Sse`
 //! response fed by `tokio::sync::broadcast`, the common choice) it:
@@ -56,8 +61,20 @@ struct Args {
     server: String,
 }
 
+/// The server's peak resident memory (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn args() -> Args {
     let mut a = Args { subscribers: 1000, events: 200, rate: 100, server: "both".into() };
+    let mut duration = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -66,8 +83,12 @@ fn args() -> Args {
             "--events" => a.events = value().parse().expect("a number"),
             "--rate" => a.rate = value().parse().expect("a number"),
             "--server" => a.server = value(),
+            "--duration" => duration = Some(value().parse::<u64>().expect("seconds")),
             other => panic!("unknown flag {other}"),
         }
+    }
+    if let Some(seconds) = duration {
+        a.events = a.rate * seconds;
     }
     a
 }
@@ -78,15 +99,16 @@ fn main() {
         let addr = argv[2].clone();
         let n: usize = argv[3].parse().unwrap();
         let events: u64 = argv[4].parse().unwrap();
+        let limit: u64 = argv[5].parse().unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(client(addr, n, events));
+        runtime.block_on(client(addr, n, events, Duration::from_secs(limit)));
         return;
     }
     let args = args();
     println!(
-        "| server | subscribers | events | delivered | delivered/s | server CPU s | delivered per CPU-second | p50 ms | p99 ms | RSS per idle connection |"
+        "| server | subscribers | events | delivered | lost | repeated | delivered/s | server CPU s | delivered per CPU-second | p50 ms | p99 ms | RSS per idle connection | peak RSS |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let kinds: Vec<&str> = match args.server.as_str() {
         "both" => vec!["sse-tokio", "axum+broadcast"],
         "ours" => vec!["sse-tokio"],
@@ -167,6 +189,8 @@ async fn run(kind: &str, args: &Args) -> String {
             &addr.to_string(),
             &args.subscribers.to_string(),
             &args.events.to_string(),
+            // How long the clients wait: the run plus a minute.
+            &(args.events / args.rate.max(1) + 60).to_string(),
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -201,21 +225,23 @@ async fn run(kind: &str, args: &Args) -> String {
     let (cpu_after, _) = usage();
     let _ = child.wait();
     let stats: Vec<f64> = line.split_whitespace().map(|v| v.parse().unwrap_or(0.0)).collect();
-    let (delivered, p50, p99) = (stats[0], stats[1], stats[2]);
+    let (delivered, p50, p99, repeated) = (stats[0], stats[1], stats[2], stats[3]);
+    let lost = (args.events as f64 * args.subscribers as f64 - delivered).max(0.0);
     let cpu = (cpu_after - cpu_before).max(0.01);
     format!(
-        "| {kind} | {} | {} | {delivered:.0} | {:.0} | {cpu:.2} | {:.0} | {p50:.2} | {p99:.2} | {:.1} KiB |",
+        "| {kind} | {} | {} | {delivered:.0} | {lost:.0} | {repeated:.0} | {:.0} | {cpu:.2} | {:.0} | {p50:.2} | {p99:.2} | {:.1} KiB | {:.1} MiB |",
         args.subscribers,
         args.events,
         delivered / elapsed,
         delivered / cpu,
-        per_conn / 1024.0
+        per_conn / 1024.0,
+        peak_rss_kib() as f64 / 1024.0
     )
 }
 
 /// The client process: N connections, each counting events until it has
-/// seen `events` of them (or 60 s pass), recording latency.
-async fn client(addr: String, n: usize, events: u64) {
+/// seen the last id (or `limit` passes), recording latency and repeats.
+async fn client(addr: String, n: usize, events: u64, limit: Duration) {
     let mut conns = Vec::with_capacity(n);
     for _ in 0..n {
         let mut stream = TcpStream::connect(&addr).await.expect("connect");
@@ -251,10 +277,12 @@ async fn client(addr: String, n: usize, events: u64) {
             let mut parser = Parser::new(vec![0u8; 4096]);
             let mut decoder = ChunkedDecoder::new();
             let mut latencies = Vec::with_capacity(events as usize);
+            // Ids arrive in order: anything at or below the last is a repeat.
+            let (mut last_id, mut repeated) = (0u64, 0u64);
             let mut pending = rest;
             let mut buf = vec![0u8; 4096];
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-            while (latencies.len() as u64) < events {
+            let deadline = tokio::time::Instant::now() + limit;
+            while last_id < events {
                 let mut body: Vec<u8> = Vec::new();
                 if chunked {
                     let mut input = &pending[..];
@@ -271,12 +299,19 @@ async fn client(addr: String, n: usize, events: u64) {
                 }
                 let mut rest = &body[..];
                 while let Some(event) = parser.next(&mut rest) {
-                    if let Ok(sent) = event.unwrap().data.parse::<u64>() {
+                    let event = event.unwrap();
+                    let id: u64 = event.id.parse().unwrap_or(0);
+                    if id <= last_id {
+                        repeated += 1;
+                        continue;
+                    }
+                    last_id = id;
+                    if let Ok(sent) = event.data.parse::<u64>() {
                         latencies.push(now_micros().saturating_sub(sent) as u32);
                     }
                 }
                 pending.clear();
-                if (latencies.len() as u64) >= events {
+                if last_id >= events {
                     break;
                 }
                 match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
@@ -284,12 +319,15 @@ async fn client(addr: String, n: usize, events: u64) {
                     _ => break,
                 }
             }
-            latencies
+            (latencies, repeated)
         }));
     }
     let mut all = Vec::new();
+    let mut repeated = 0;
     for task in tasks {
-        all.extend(task.await.unwrap());
+        let (latencies, repeats) = task.await.unwrap();
+        all.extend(latencies);
+        repeated += repeats;
     }
     all.sort_unstable();
     let pct = |p: f64| {
@@ -297,5 +335,10 @@ async fn client(addr: String, n: usize, events: u64) {
             .copied()
             .unwrap_or(0)
     };
-    println!("{} {:.3} {:.3}", all.len(), pct(0.50) as f64 / 1000.0, pct(0.99) as f64 / 1000.0);
+    println!(
+        "{} {:.3} {:.3} {repeated}",
+        all.len(),
+        pct(0.50) as f64 / 1000.0,
+        pct(0.99) as f64 / 1000.0
+    );
 }
