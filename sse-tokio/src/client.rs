@@ -169,8 +169,28 @@ impl AsyncRead for Body {
 /// What a connection attempt came to.
 enum Attempt {
     Open(Box<EventReader<Body>>),
-    Retry(u64),
+    Retry(u64, String),
     Fail(FailReason),
+}
+
+/// What [`EventSource::next_update`] reports: events, and the changes of
+/// the connection a person or a status line wants to see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Update {
+    /// A connection opened: the server answered with an event stream (the
+    /// first connection, or a reconnect).
+    Open,
+    /// An event.
+    Event(MessageEvent),
+    /// The connection failed or ended; the next attempt starts in
+    /// `delay_ms`, with `Last-Event-ID`.
+    Retrying {
+        /// The wait before the next attempt, in milliseconds.
+        delay_ms: u64,
+        /// What went wrong, for a person.
+        cause: String,
+    },
 }
 
 /// A reconnecting event source (the browser's `EventSource`, in Rust): it
@@ -206,6 +226,8 @@ pub struct EventSource {
     started: Instant,
     rng: u64,
     failed: Option<Option<FailReason>>,
+    /// A wait decided by the last call, taken at the start of the next.
+    delay: Option<u64>,
 }
 
 impl fmt::Debug for EventSource {
@@ -260,6 +282,7 @@ impl EventSource {
             started: Instant::now(),
             rng: seed,
             failed: None,
+            delay: None,
         })
     }
 
@@ -291,14 +314,35 @@ impl EventSource {
     /// when the source fails for good, then `None`.
     pub async fn next_event(&mut self) -> Option<Result<MessageEvent, ClientError>> {
         loop {
+            match self.next_update().await? {
+                Ok(Update::Event(event)) => return Some(Ok(event)),
+                Ok(Update::Open | Update::Retrying { .. }) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// The next event or change of connection ([`Update`]): what
+    /// [`next_event`](Self::next_event) does, telling also when a
+    /// connection opens and when (and why) the source will retry. The wait
+    /// before a retry happens at the start of the next call.
+    pub async fn next_update(&mut self) -> Option<Result<Update, ClientError>> {
+        loop {
             if let Some(reason) = &mut self.failed {
                 return reason.take().map(|r| Err(ClientError::Failed(r)));
             }
+            if let Some(delay) = self.delay.take() {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            }
             let Some(reader) = &mut self.reader else {
                 match self.connect().await {
-                    Attempt::Open(reader) => self.reader = Some(reader),
-                    Attempt::Retry(delay) => {
-                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await
+                    Attempt::Open(reader) => {
+                        self.reader = Some(reader);
+                        return Some(Ok(Update::Open));
+                    }
+                    Attempt::Retry(delay_ms, cause) => {
+                        self.delay = Some(delay_ms);
+                        return Some(Ok(Update::Retrying { delay_ms, cause }));
                     }
                     Attempt::Fail(reason) => self.failed = Some(Some(reason)),
                 }
@@ -309,22 +353,32 @@ impl EventSource {
             if let Some(ms) = reader.retry() {
                 self.policy.set_retry(ms);
             }
-            match item {
-                Some(Ok(event)) => return Some(Ok(event)),
+            let cause = match item {
+                Some(Ok(event)) => return Some(Ok(Update::Event(event))),
                 Some(Err(ReadError::Limit(e))) => return Some(Err(ClientError::Limit(e))),
-                // Network error or end of body: reconnect.
-                Some(Err(_)) | None => {
-                    self.reader = None;
-                    let now = self.now_ms();
-                    match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
-                        Action::Retry { delay_ms } => {
-                            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
-                        }
-                        Action::Fail(reason) => self.failed = Some(Some(reason)),
-                        Action::Open | Action::Redirect => {}
-                    }
+                Some(Err(e)) => e.to_string(),
+                None => "the server ended the stream".to_owned(),
+            };
+            // Network error or end of body: reconnect.
+            self.reader = None;
+            match self.disconnected(cause) {
+                Attempt::Retry(delay_ms, cause) => {
+                    self.delay = Some(delay_ms);
+                    return Some(Ok(Update::Retrying { delay_ms, cause }));
                 }
+                Attempt::Fail(reason) => self.failed = Some(Some(reason)),
+                Attempt::Open(_) => {}
             }
+        }
+    }
+
+    /// What the policy says after a failed or ended connection.
+    fn disconnected(&mut self, cause: String) -> Attempt {
+        let now = self.now_ms();
+        match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
+            Action::Retry { delay_ms } => Attempt::Retry(delay_ms, cause),
+            Action::Fail(reason) => Attempt::Fail(reason),
+            Action::Open | Action::Redirect => Attempt::Retry(0, cause),
         }
     }
 
@@ -361,14 +415,7 @@ impl EventSource {
                 Ok(response) => response,
                 // Checked when the source was made; cannot happen.
                 Err(ConnectError::Request) => return Attempt::Fail(FailReason::Closed),
-                Err(ConnectError::Io) => {
-                    let now = self.now_ms();
-                    return match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
-                        Action::Retry { delay_ms } => Attempt::Retry(delay_ms),
-                        Action::Fail(reason) => Attempt::Fail(reason),
-                        Action::Open | Action::Redirect => Attempt::Retry(0),
-                    };
-                }
+                Err(ConnectError::Io(cause)) => return self.disconnected(cause),
             };
             let now = self.now_ms();
             let action = self.policy.on_response(
@@ -390,18 +437,18 @@ impl EventSource {
                         return Attempt::Fail(FailReason::Status(response.status));
                     }
                 },
-                Action::Retry { delay_ms } => return Attempt::Retry(delay_ms),
+                Action::Retry { delay_ms } => {
+                    return Attempt::Retry(delay_ms, format!("server answered {}", response.status))
+                }
                 Action::Fail(reason) => return Attempt::Fail(reason),
             }
         }
     }
 
     async fn request(&self, target: &Target) -> Result<Response, ConnectError> {
-        let mut stream = self
-            .connector
-            .connect(&target.host, target.port)
-            .await
-            .map_err(|_| ConnectError::Io)?;
+        let mut stream = self.connector.connect(&target.host, target.port).await.map_err(|e| {
+            ConnectError::Io(format!("cannot connect to {}: {e}", target.authority))
+        })?;
         let headers: Vec<(&str, &str)> =
             self.config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let request = ClientRequest {
@@ -414,25 +461,30 @@ impl EventSource {
         };
         let mut head = Vec::new();
         write_request(&mut head, &request).map_err(|_| ConnectError::Request)?;
-        stream.write_all(&head).await.map_err(|_| ConnectError::Io)?;
-        stream.flush().await.map_err(|_| ConnectError::Io)?;
+        let failed = |e: io::Error| ConnectError::Io(format!("sending the request failed: {e}"));
+        stream.write_all(&head).await.map_err(failed)?;
+        stream.flush().await.map_err(failed)?;
 
         let max = self.config.max_head_bytes;
         let mut buf = Vec::with_capacity(1024);
         loop {
             let mut chunk = [0u8; 2048];
-            let n = stream.read(&mut chunk).await.map_err(|_| ConnectError::Io)?;
+            let n = stream
+                .read(&mut chunk)
+                .await
+                .map_err(|e| ConnectError::Io(format!("reading the response failed: {e}")))?;
             if n == 0 {
-                return Err(ConnectError::Io);
+                return Err(ConnectError::Io("connection closed before the response head".into()));
             }
             buf.extend_from_slice(&chunk[..n]);
             let mut headers = [EMPTY_HEADER; 64];
-            let Some(head) =
-                parse_response(&buf, &mut headers, max).map_err(|_| ConnectError::Io)?
+            let Some(head) = parse_response(&buf, &mut headers, max)
+                .map_err(|e| ConnectError::Io(format!("bad response: {e}")))?
             else {
                 continue;
             };
-            let framing = head.framing().map_err(|_| ConnectError::Io)?;
+            let framing =
+                head.framing().map_err(|e| ConnectError::Io(format!("bad response: {e}")))?;
             let early = &buf[head.head_len..];
             let mut raw = vec![0; BODY_BUFFER.max(early.len())].into_boxed_slice();
             raw[..early.len()].copy_from_slice(early);
@@ -461,7 +513,8 @@ struct Response {
 }
 
 enum ConnectError {
-    Io,
+    /// Why the attempt failed, for a person.
+    Io(String),
     Request,
 }
 

@@ -45,13 +45,15 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod client;
+#[cfg(feature = "demo")]
+pub mod demo;
 mod reader;
 mod server;
 mod writer;
 
 pub use client::{
     ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Target, TcpConnector,
-    Transport,
+    Transport, Update,
 };
 pub use reader::{ByteStreamDecoder, EventReader};
 pub use server::{

@@ -15,7 +15,7 @@ use sse_core::Frame;
 use sse_tokio::{Server, ServerConfig};
 use tokio::net::TcpListener;
 
-const PAGE: &str = include_str!("../examples/stream.html");
+const PAGE: &str = include_str!("../src/demo.html");
 
 fn chromium() -> Option<&'static str> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

@@ -1,0 +1,174 @@
+//! `sse serve` and `sse demo`: publish to every connected client.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sse_core::Frame;
+use sse_tokio::{Hub, HubConfig, Server, ServerConfig, MAX_REPLAY_EVENTS};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::net::TcpListener;
+
+use crate::exit;
+
+const PAGE: &str = include_str!("page.html");
+
+/// Publish each line of stdin (or a file) as an event to every connected
+/// client, with replay for clients that reconnect with Last-Event-ID.
+///
+/// Events get ids 1, 2, 3... in line order. `GET /` serves a page that
+/// shows the live stream; the stream itself is at `GET /events`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  tail -f app.log | sse serve            # then open http://127.0.0.1:8080/
+  sse serve --json --event metric --file metrics.jsonl --addr 0.0.0.0:9000")]
+pub(crate) struct Args {
+    /// Read lines from this file instead of stdin.
+    #[arg(long, value_name = "PATH")]
+    file: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The event type of every event (default: message).
+    #[arg(long, value_name = "TYPE")]
+    event: Option<String>,
+    /// Publish only lines that are valid JSON (others are reported and
+    /// skipped).
+    #[arg(long)]
+    json: bool,
+    /// Events kept for clients that reconnect with Last-Event-ID.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    replay: usize,
+    /// Seconds of silence before a keep-alive comment (0: none).
+    #[arg(long, default_value_t = 15, value_name = "SECONDS")]
+    keep_alive: u64,
+    /// Allow this origin to read the stream (CORS), e.g. `*`.
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Option<String>,
+}
+
+/// The demo: a ticker publishing `{message, timestamp}` every second,
+/// with a page that shows it live and resumes after a reconnect.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Example:
+  sse demo                    # then open http://127.0.0.1:8080/")]
+pub(crate) struct DemoArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, u8> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        eprintln!("sse: cannot listen on {addr}: {e}");
+        exit::IO
+    })
+}
+
+async fn ctrl_c() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub(crate) async fn demo(args: DemoArgs) -> u8 {
+    let listener = match bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(status) => return status,
+    };
+    let addr = listener.local_addr().map_or(args.addr, |a| a);
+    eprintln!("sse: open http://{addr}/ (events at /events/stream); Ctrl-C stops");
+    match sse_tokio::demo::serve(listener, Duration::from_secs(1), ctrl_c()).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("sse: {e}");
+            exit::IO
+        }
+    }
+}
+
+pub(crate) async fn run(args: Args) -> u8 {
+    if let Some(Err(_)) = args.event.as_deref().map(|t| Frame::new().event(t).validate()) {
+        eprintln!("sse: --event must be one line");
+        return exit::USAGE;
+    }
+    let input: Box<dyn AsyncRead + Unpin + Send> = match &args.file {
+        Some(path) => match tokio::fs::File::open(path).await {
+            Ok(file) => Box::new(file),
+            Err(e) => {
+                eprintln!("sse: cannot open {}: {e}", path.display());
+                return exit::IO;
+            }
+        },
+        None => Box::new(tokio::io::stdin()),
+    };
+    let listener = match bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(status) => return status,
+    };
+    let replay = args.replay.clamp(1, MAX_REPLAY_EVENTS);
+    let hub = Hub::new(HubConfig { replay_events: replay, ..HubConfig::default() });
+    let addr = listener.local_addr().map_or(args.addr, |a| a);
+    eprintln!("sse: serving http://{addr}/ (events at /events); Ctrl-C stops");
+    tokio::spawn(publish(input, hub.clone(), args.event.clone(), args.json));
+    let config = ServerConfig {
+        keep_alive: (args.keep_alive > 0).then(|| Duration::from_secs(args.keep_alive)),
+        allow_origin: args.cors.clone(),
+        ..ServerConfig::default()
+    };
+    // The page listens for the configured type too; `<` is escaped so the
+    // name cannot close the script.
+    let types = args.event.as_ref().map_or(String::new(), |t| {
+        serde_json::to_string(t).unwrap_or_default().replace('<', "\\u003c")
+    });
+    let page = PAGE.replace("/*TYPES*/", &types);
+    let server = Server::new().with_config(config).hub("/events", hub).page(
+        "/",
+        "text/html; charset=utf-8",
+        page,
+    );
+    match server.serve(listener, ctrl_c()).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("sse: {e}");
+            exit::IO
+        }
+    }
+}
+
+/// Publishes each input line as an event with the next id.
+async fn publish(
+    input: Box<dyn AsyncRead + Unpin + Send>,
+    hub: Hub,
+    event: Option<String>,
+    json: bool,
+) {
+    let mut lines = BufReader::new(input);
+    let mut line = Vec::new();
+    let mut id = 0u64;
+    loop {
+        line.clear();
+        match lines.read_until(b'\n', &mut line).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("sse: reading the input failed: {e}");
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if json && serde_json::from_str::<serde_json::Value>(text).is_err() {
+            eprintln!("sse: skipped a line that is not JSON: {text:?}");
+            continue;
+        }
+        id += 1;
+        let number = id.to_string();
+        let mut frame = Frame::new().id(&number).data(text);
+        if let Some(event) = &event {
+            frame = frame.event(event);
+        }
+        if let Err(e) = hub.publish(&frame) {
+            eprintln!("sse: cannot publish line {id}: {e}");
+        }
+    }
+    eprintln!("sse: input ended after {id} events; still serving them (Ctrl-C stops)");
+}

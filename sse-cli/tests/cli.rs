@@ -1,0 +1,266 @@
+//! The `sse` binary run as a user runs it: every conformance vector
+//! through `sse parse --json`, `sse serve` fed from a pipe and read by
+//! `sse tail --json` across a server restart, the demo, and the errors a
+//! person will meet (bad URL, refused connection, not an event stream, a
+//! limit, a timeout), each with its message and exit status.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+const SSE: &str = env!("CARGO_BIN_EXE_sse");
+
+/// A child process killed when dropped, so a failing test leaves none.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sse(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(SSE)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sse runs");
+    let mut input = child.stdin.take().unwrap();
+    let bytes = stdin.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&bytes));
+    let output = child.wait_with_output().unwrap();
+    let _ = writer.join();
+    output
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[derive(Deserialize, Debug, PartialEq)]
+struct JsonEvent {
+    #[serde(rename = "type")]
+    event_type: String,
+    data: String,
+    id: String,
+}
+
+fn json_lines(stdout: &[u8]) -> Vec<JsonEvent> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn parse_json_gives_every_vectors_events() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let vectors = sse_tests::load_vectors(&dir).unwrap();
+    assert!(vectors.len() >= 70);
+    for (name, vector) in vectors {
+        let output = sse(&["parse", "--json"], &vector.bytes().unwrap());
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let want: Vec<JsonEvent> = vector
+            .events
+            .iter()
+            .map(|e| JsonEvent {
+                event_type: e.event_type.clone(),
+                data: e.data.clone(),
+                id: e.id.clone(),
+            })
+            .collect();
+        assert_eq!(json_lines(&output.stdout), want, "{name}");
+    }
+}
+
+#[test]
+fn parse_reads_files_and_stops_at_a_limit_with_status_5() {
+    let path = std::env::temp_dir().join(format!("sse-cli-parse-{}.txt", std::process::id()));
+    std::fs::write(&path, "data: short\n\ndata: this one is far too long\n\ndata: never\n\n")
+        .unwrap();
+    let output = sse(&["parse", "--max-event-bytes", "8", path.to_str().unwrap()], b"");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(output.status.code(), Some(5));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "message: short\n");
+    assert!(stderr(&output).contains("event 2 is over a limit"), "{}", stderr(&output));
+}
+
+/// Starts `sse serve` on `port` with its stdin piped.
+fn serve(port: u16) -> Running {
+    let addr = format!("127.0.0.1:{port}");
+    Running(
+        Command::new(SSE)
+            .args(["serve", "--addr", &addr])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn feed(server: &mut Running, lines: std::ops::RangeInclusive<u32>) {
+    let stdin = server.0.stdin.as_mut().unwrap();
+    for n in lines {
+        writeln!(stdin, "line {n}").unwrap();
+    }
+    stdin.flush().unwrap();
+}
+
+#[test]
+fn serve_from_a_pipe_read_by_tail_across_a_restart_loses_nothing() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/events");
+    let mut first = serve(port);
+    let mut tail = Running(
+        Command::new(SSE)
+            .args(["tail", "--json", "--wait", "--max-events", "50", "--reconnect-ms", "200"])
+            .args(["--timeout", "60", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // Publish once the tail is connected: a new subscriber gets live events.
+    let mut status = BufReader::new(tail.0.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("connected to") {
+        line.clear();
+        assert!(status.read_line(&mut line).unwrap() > 0, "tail exited before connecting");
+    }
+    feed(&mut first, 1..=30);
+    let mut events = BufReader::new(tail.0.stdout.take().unwrap());
+    let mut got = Vec::new();
+    while got.len() < 30 {
+        let mut json = String::new();
+        assert!(events.read_line(&mut json).unwrap() > 0, "tail ended early");
+        got.push(serde_json::from_str::<JsonEvent>(&json).unwrap());
+    }
+    // The server restarts and is fed the same input again, then more: the
+    // tail resumes with Last-Event-ID 30 and gets 31 to 50 from the replay.
+    drop(first);
+    let mut second = serve(port);
+    feed(&mut second, 1..=50);
+    let mut rest = String::new();
+    events.read_to_string(&mut rest).unwrap();
+    got.extend(rest.lines().map(|l| serde_json::from_str::<JsonEvent>(l).unwrap()));
+    let want: Vec<JsonEvent> = (1..=50)
+        .map(|n| JsonEvent {
+            event_type: "message".into(),
+            data: format!("line {n}"),
+            id: n.to_string(),
+        })
+        .collect();
+    assert_eq!(got, want, "every line once, in order");
+    assert!(tail.0.wait().unwrap().success());
+    let mut log = String::new();
+    status.read_to_string(&mut log).unwrap();
+    assert!(log.contains("reconnected (Last-Event-ID: \"30\")"), "{log}");
+}
+
+#[test]
+fn the_demo_streams_ticks() {
+    let port = free_port();
+    let _demo = Running(
+        Command::new(SSE)
+            .args(["demo", "--addr", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{port}/events/stream");
+    let output =
+        sse(&["tail", "--json", "--wait", "--max-events", "2", "--timeout", "30", &url], b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let ticks = json_lines(&output.stdout);
+    assert_eq!(ticks.len(), 2);
+    for tick in ticks {
+        let data: serde_json::Value = serde_json::from_str(&tick.data).unwrap();
+        assert!(data["message"].as_str().unwrap().starts_with("tick "), "{data}");
+        assert!(data["timestamp"].as_u64().unwrap() > 0);
+    }
+}
+
+/// Answers every connection with `response`.
+fn answering(response: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(response.as_bytes());
+            // Leave the connection open (for the timeout case) for a while.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(5));
+                drop(stream);
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn errors_have_a_message_and_a_status() {
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (vec!["ftp://example.test/".into()], 2, "not an http:// URL"),
+        (
+            vec!["-H".into(), "no colon".into(), "http://127.0.0.1:1/".into()],
+            2,
+            "is not `Name: value`",
+        ),
+        (vec![format!("http://127.0.0.1:{}/", free_port())], 3, "cannot connect to"),
+        (
+            vec![answering(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
+            )],
+            4,
+            "content type is not text/event-stream",
+        ),
+        (vec![answering("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")], 4, "status 404"),
+        (
+            vec![
+                "--timeout".into(),
+                "0.5".into(),
+                answering("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"),
+            ],
+            6,
+            "timed out",
+        ),
+    ];
+    for (args, code, message) in cases {
+        let started = Instant::now();
+        let mut argv = vec!["tail"];
+        argv.extend(args.iter().map(String::as_str));
+        let output = sse(&argv, b"");
+        assert_eq!(output.status.code(), Some(code), "{argv:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(message), "{argv:?}: {}", stderr(&output));
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+    // A 204 is the server's way of saying "done": status 0, with a note.
+    let output = sse(&["tail", &answering("HTTP/1.1 204 No Content\r\n\r\n")], b"");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("204"));
+}
+
+#[test]
+fn every_subcommand_has_help_with_examples() {
+    for command in ["tail", "parse", "serve", "demo"] {
+        let output = sse(&[command, "--help"], b"");
+        assert!(output.status.success());
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains("Example"), "{command} --help has no examples:\n{help}");
+    }
+}
