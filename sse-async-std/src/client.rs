@@ -9,79 +9,16 @@ use std::time::{Duration, Instant};
 
 use futures_io::AsyncRead;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use sse_core::http::{parse_response, write_request, BodyDecoder, ClientRequest, EMPTY_HEADER};
-use sse_core::owned::{MessageEvent, ReadError, ReaderConfig, Target};
-use sse_core::{Action, FailReason, ReadyState, Reconnect, ReconnectConfig, TypedError};
+use sse_core::http::{parse_response, BodyDecoder, EMPTY_HEADER};
+pub use sse_core::owned::{ClientConfig, ClientError};
+use sse_core::owned::{Jitter, MessageEvent, ReadError, Target};
+use sse_core::{Action, FailReason, ReadyState, Reconnect};
 
 use crate::reader::EventReader;
 use crate::runtime::Runtime;
 
 /// Raw bytes read from the connection at a time while reading a body.
 const BODY_BUFFER: usize = 8 * 1024;
-
-/// Why the client stopped, or could not go on.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The URL is not `http://host[:port]/path`.
-    BadUrl(String),
-    /// The connection failed for good (204, a status, the content type,
-    /// too many redirects, or closed).
-    Failed(FailReason),
-    /// An event exceeded a limit and was skipped; the stream goes on.
-    Limit(sse_core::ParseError),
-    /// A typed event did not decode.
-    Typed(TypedError),
-    /// The request could not be written (header injection refused).
-    Request,
-}
-
-impl fmt::Display for ClientError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::BadUrl(url) => write!(f, "not an http:// URL: {url}"),
-            Self::Failed(reason) => write!(f, "event source failed: {reason}"),
-            Self::Limit(e) => write!(f, "{e}"),
-            Self::Typed(e) => write!(f, "{e}"),
-            Self::Request => f.write_str("request headers would inject into the HTTP head"),
-        }
-    }
-}
-
-impl std::error::Error for ClientError {}
-
-/// Client settings.
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    /// The reconnect policy.
-    pub reconnect: ReconnectConfig,
-    /// Reader buffer and event limits.
-    pub reader: ReaderConfig,
-    /// `GET` or `POST`.
-    pub method: String,
-    /// Extra request headers.
-    pub headers: Vec<(String, String)>,
-    /// A request body (sent on every reconnect).
-    pub body: Option<Vec<u8>>,
-    /// The `Last-Event-ID` to start from.
-    pub last_event_id: String,
-    /// Largest response head accepted.
-    pub max_head_bytes: usize,
-}
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        Self {
-            reconnect: ReconnectConfig::DEFAULT,
-            reader: ReaderConfig::DEFAULT,
-            method: "GET".to_owned(),
-            headers: Vec::new(),
-            body: None,
-            last_event_id: String::new(),
-            max_head_bytes: 16 * 1024,
-        }
-    }
-}
 
 /// A response body de-framed by the core's [`BodyDecoder`].
 struct Body<S> {
@@ -165,7 +102,7 @@ pub struct EventSource<R: Runtime> {
     reader: Option<Box<EventReader<Body<R::TcpStream>>>>,
     last_event_id: String,
     started: Instant,
-    rng: u64,
+    rng: Jitter,
     failed: Option<Option<FailReason>>,
 }
 
@@ -210,10 +147,12 @@ impl<R: Runtime> EventSource<R> {
             config,
             reader: None,
             started: Instant::now(),
-            rng: std::collections::hash_map::RandomState::new().build_hasher().finish() | 1,
+            rng: Jitter::new(
+                std::collections::hash_map::RandomState::new().build_hasher().finish(),
+            ),
             failed: None,
         };
-        source.request_head(&source.target.clone()).map_err(|()| ClientError::Request)?;
+        source.config.request(&source.target, &source.last_event_id)?;
         Ok(source)
     }
 
@@ -291,27 +230,11 @@ impl<R: Runtime> EventSource<R> {
 
     fn disconnected<S>(&mut self) -> Attempt<S> {
         let now = self.now_ms();
-        match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
+        match self.policy.on_disconnect(now, &mut || self.rng.next_u64()) {
             Action::Retry { delay_ms } => Attempt::Retry(delay_ms),
             Action::Fail(reason) => Attempt::Fail(reason),
             Action::Open | Action::Redirect => Attempt::Retry(0),
         }
-    }
-
-    fn request_head(&self, target: &Target) -> Result<Vec<u8>, ()> {
-        let headers: Vec<(&str, &str)> =
-            self.config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let request = ClientRequest {
-            method: &self.config.method,
-            host: &target.authority,
-            path: &target.path,
-            last_event_id: &self.last_event_id,
-            headers: &headers,
-            body: self.config.body.as_deref(),
-        };
-        let mut head = Vec::new();
-        write_request(&mut head, &request).map_err(|_| ())?;
-        Ok(head)
     }
 
     async fn connect(&mut self) -> Attempt<R::TcpStream> {
@@ -323,7 +246,7 @@ impl<R: Runtime> EventSource<R> {
                 response.status,
                 response.content_type.as_deref(),
                 now,
-                &mut rng(&mut self.rng),
+                &mut || self.rng.next_u64(),
             );
             match action {
                 Action::Open => {
@@ -345,7 +268,10 @@ impl<R: Runtime> EventSource<R> {
     }
 
     async fn request(&self, target: &Target) -> io::Result<Response<R::TcpStream>> {
-        let head = self.request_head(target).map_err(|()| io::ErrorKind::InvalidInput)?;
+        let head = self
+            .config
+            .request(target, &self.last_event_id)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         let mut stream = self.runtime.connect(&target.host, target.port).await?;
         stream.write_all(&head).await?;
         stream.flush().await?;
@@ -388,16 +314,4 @@ struct Response<S> {
     content_type: Option<String>,
     location: Option<String>,
     body: Body<S>,
-}
-
-/// A xorshift step: jitter needs spread, not cryptographic strength.
-fn rng(state: &mut u64) -> impl FnMut() -> u64 + '_ {
-    move || {
-        let mut x = *state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        *state = x;
-        x
-    }
 }

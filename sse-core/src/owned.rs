@@ -298,6 +298,124 @@ impl Target {
     }
 }
 
+/// Settings of a reconnecting client, shared by the async adapters.
+#[cfg(feature = "json")]
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// The reconnect policy.
+    pub reconnect: crate::ReconnectConfig,
+    /// Reader buffer and event limits.
+    pub reader: ReaderConfig,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// A request body (sent on every reconnect).
+    pub body: Option<Vec<u8>>,
+    /// The `Last-Event-ID` to start from.
+    pub last_event_id: String,
+    /// Largest response head accepted.
+    pub max_head_bytes: usize,
+}
+
+#[cfg(feature = "json")]
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            reconnect: crate::ReconnectConfig::DEFAULT,
+            reader: ReaderConfig::DEFAULT,
+            method: "GET".to_owned(),
+            headers: Vec::new(),
+            body: None,
+            last_event_id: String::new(),
+            max_head_bytes: 16 * 1024,
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+impl ClientConfig {
+    /// The request head (and body) for `target`, resuming after
+    /// `last_event_id`.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::Request`] if the method, a header or the id would
+    /// inject into the head.
+    pub fn request(&self, target: &Target, last_event_id: &str) -> Result<Vec<u8>, ClientError> {
+        let headers: Vec<(&str, &str)> =
+            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let request = crate::http::ClientRequest {
+            method: &self.method,
+            host: &target.authority,
+            path: &target.path,
+            last_event_id,
+            headers: &headers,
+            body: self.body.as_deref(),
+        };
+        let mut head = Vec::new();
+        crate::http::write_request(&mut head, &request).map_err(|_| ClientError::Request)?;
+        Ok(head)
+    }
+}
+
+/// Why a reconnecting client stopped, or could not go on.
+#[cfg(feature = "json")]
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The URL is not `http://host[:port]/path`.
+    BadUrl(String),
+    /// The connection failed for good (204, a status, the content type,
+    /// too many redirects, or closed).
+    Failed(crate::FailReason),
+    /// An event exceeded a limit and was skipped; the stream goes on.
+    Limit(ParseError),
+    /// A typed event did not decode.
+    Typed(TypedError),
+    /// The request could not be written (header injection refused).
+    Request,
+}
+
+#[cfg(feature = "json")]
+impl core::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::BadUrl(url) => write!(f, "not an http:// URL: {url}"),
+            Self::Failed(reason) => write!(f, "event source failed: {reason}"),
+            Self::Limit(e) => write!(f, "{e}"),
+            Self::Typed(e) => write!(f, "{e}"),
+            Self::Request => f.write_str("request headers would inject into the HTTP head"),
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+impl core::error::Error for ClientError {}
+
+/// Jitter for reconnect delays: a xorshift generator. Delays need spread
+/// between clients, not cryptographic strength.
+#[derive(Clone, Copy, Debug)]
+pub struct Jitter(u64);
+
+impl Jitter {
+    /// A generator from `seed` (any value; zero is made odd).
+    pub const fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    /// The next value, as `Reconnect::on_response` and `on_disconnect`
+    /// take it.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
 /// Why reading events failed.
 #[cfg(feature = "std")]
 #[derive(Debug)]

@@ -8,17 +8,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use sse_core::http::{parse_response, write_request, BodyDecoder, ClientRequest, EMPTY_HEADER};
-pub use sse_core::owned::Target;
-use sse_core::{
-    Action, FailReason, FromSseEvent, ReadyState, Reconnect, ReconnectConfig, TypedError,
-};
+use sse_core::http::{parse_response, BodyDecoder, EMPTY_HEADER};
+pub use sse_core::owned::{ClientConfig, ClientError, Target};
+use sse_core::owned::{Jitter, MessageEvent, ReadError};
+use sse_core::{Action, FailReason, FromSseEvent, ReadyState, Reconnect};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::reader::EventReader;
-use sse_core::owned::ReaderConfig;
-use sse_core::owned::{MessageEvent, ReadError};
 
 /// Raw bytes read from the connection at a time while reading a body.
 const BODY_BUFFER: usize = 8 * 1024;
@@ -48,70 +45,6 @@ impl Connector for TcpConnector {
             let _ = stream.set_nodelay(true);
             Ok(Box::new(stream) as Box<dyn Transport>)
         })
-    }
-}
-
-/// Why the client stopped, or could not go on.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The URL is not `http://host[:port]/path`.
-    BadUrl(String),
-    /// The connection failed for good (204, a status, the content type,
-    /// too many redirects, or closed).
-    Failed(FailReason),
-    /// An event exceeded a limit and was skipped; the stream goes on.
-    Limit(sse_core::ParseError),
-    /// A typed event did not decode (see [`EventSource::next_json`]).
-    Typed(TypedError),
-    /// The request could not be written (header injection refused).
-    Request,
-}
-
-impl fmt::Display for ClientError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::BadUrl(url) => write!(f, "not an http:// URL: {url}"),
-            Self::Failed(reason) => write!(f, "event source failed: {reason}"),
-            Self::Limit(e) => write!(f, "{e}"),
-            Self::Typed(e) => write!(f, "{e}"),
-            Self::Request => f.write_str("request headers would inject into the HTTP head"),
-        }
-    }
-}
-
-impl std::error::Error for ClientError {}
-
-/// Client settings.
-#[derive(Clone, Debug)]
-pub struct ClientConfig {
-    /// The reconnect policy.
-    pub reconnect: ReconnectConfig,
-    /// Reader buffer and event limits.
-    pub reader: ReaderConfig,
-    /// `GET` or `POST`.
-    pub method: String,
-    /// Extra request headers.
-    pub headers: Vec<(String, String)>,
-    /// A request body (sent on every reconnect).
-    pub body: Option<Vec<u8>>,
-    /// The `Last-Event-ID` to start from.
-    pub last_event_id: String,
-    /// Largest response head accepted.
-    pub max_head_bytes: usize,
-}
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        Self {
-            reconnect: ReconnectConfig::DEFAULT,
-            reader: ReaderConfig::DEFAULT,
-            method: "GET".to_owned(),
-            headers: Vec::new(),
-            body: None,
-            last_event_id: String::new(),
-            max_head_bytes: 16 * 1024,
-        }
     }
 }
 
@@ -224,7 +157,7 @@ pub struct EventSource {
     reader: Option<Box<EventReader<Body>>>,
     last_event_id: String,
     started: Instant,
-    rng: u64,
+    rng: Jitter,
     failed: Option<Option<FailReason>>,
     /// A wait decided by the last call, taken at the start of the next.
     delay: Option<u64>,
@@ -260,18 +193,8 @@ impl EventSource {
     pub fn with_config(url: &str, config: ClientConfig) -> Result<Self, ClientError> {
         use std::hash::{BuildHasher, Hasher};
         let target = Target::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
-        let headers: Vec<(&str, &str)> =
-            config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let probe = ClientRequest {
-            method: &config.method,
-            host: &target.authority,
-            path: &target.path,
-            last_event_id: &config.last_event_id,
-            headers: &headers,
-            body: config.body.as_deref(),
-        };
-        write_request(&mut Vec::new(), &probe).map_err(|_| ClientError::Request)?;
-        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish() | 1;
+        config.request(&target, &config.last_event_id)?;
+        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
         Ok(Self {
             target,
             last_event_id: config.last_event_id.clone(),
@@ -280,7 +203,7 @@ impl EventSource {
             connector: std::sync::Arc::new(TcpConnector),
             reader: None,
             started: Instant::now(),
-            rng: seed,
+            rng: Jitter::new(seed),
             failed: None,
             delay: None,
         })
@@ -375,7 +298,7 @@ impl EventSource {
     /// What the policy says after a failed or ended connection.
     fn disconnected(&mut self, cause: String) -> Attempt {
         let now = self.now_ms();
-        match self.policy.on_disconnect(now, &mut rng(&mut self.rng)) {
+        match self.policy.on_disconnect(now, &mut || self.rng.next_u64()) {
             Action::Retry { delay_ms } => Attempt::Retry(delay_ms, cause),
             Action::Fail(reason) => Attempt::Fail(reason),
             Action::Open | Action::Redirect => Attempt::Retry(0, cause),
@@ -422,7 +345,7 @@ impl EventSource {
                 response.status,
                 response.content_type.as_deref(),
                 now,
-                &mut rng(&mut self.rng),
+                &mut || self.rng.next_u64(),
             );
             match action {
                 Action::Open => {
@@ -449,18 +372,8 @@ impl EventSource {
         let mut stream = self.connector.connect(&target.host, target.port).await.map_err(|e| {
             ConnectError::Io(format!("cannot connect to {}: {e}", target.authority))
         })?;
-        let headers: Vec<(&str, &str)> =
-            self.config.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let request = ClientRequest {
-            method: &self.config.method,
-            host: &target.authority,
-            path: &target.path,
-            last_event_id: &self.last_event_id,
-            headers: &headers,
-            body: self.config.body.as_deref(),
-        };
-        let mut head = Vec::new();
-        write_request(&mut head, &request).map_err(|_| ConnectError::Request)?;
+        let head =
+            self.config.request(target, &self.last_event_id).map_err(|_| ConnectError::Request)?;
         let failed = |e: io::Error| ConnectError::Io(format!("sending the request failed: {e}"));
         stream.write_all(&head).await.map_err(failed)?;
         stream.flush().await.map_err(failed)?;
@@ -516,17 +429,4 @@ enum ConnectError {
     /// Why the attempt failed, for a person.
     Io(String),
     Request,
-}
-
-/// A xorshift step over the source's state: jitter needs spread, not
-/// cryptographic strength.
-fn rng(state: &mut u64) -> impl FnMut() -> u64 + '_ {
-    move || {
-        let mut x = *state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        *state = x;
-        x
-    }
 }
