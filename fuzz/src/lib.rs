@@ -77,6 +77,12 @@ pub fn encoder(data: &[u8]) {
             get(3).map(|r| r.bytes().fold(0u64, |a, b| a.wrapping_mul(31) ^ u64::from(b)));
         let frame =
             Frame { comment: get(0), event: get(1), id: get(2), retry: retry_value, data: get(4) };
+        // Lossy decoding can triple invalid bytes: keep each frame within
+        // the limits `parse_with_core` sets (4 KiB types and ids; data is
+        // far below its 64 KiB), which the `parser` target covers.
+        if frame.event.map_or(0, str::len) > 4096 || frame.id.map_or(0, str::len) > 4096 {
+            continue;
+        }
         let verdict = frame.validate();
         if frame.event.is_some_and(|e| e.contains(['\r', '\n'])) {
             assert_eq!(verdict, Err(FrameError::EventTypeHasLineBreak));
