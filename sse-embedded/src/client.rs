@@ -53,10 +53,10 @@ pub enum Handshake {
 /// # Errors
 ///
 /// [`Error::BufferTooSmall`] if the request does not fit `buf`,
-/// [`Error::InvalidRequest`] if it would inject into the head, [`Error::Head`] for
-/// a malformed or oversized response head, [`Error::Closed`] and
-/// [`Error::Io`]. For the last two, the connection failed: ask
-/// `policy.on_disconnect` how long to wait.
+/// [`Error::InvalidRequest`] if it would inject into the head. Then the
+/// connection failed: [`Error::Head`] for a malformed or oversized
+/// response head, [`Error::Closed`] and [`Error::Io`]; ask
+/// `policy.on_disconnect` how long to wait before the next attempt.
 pub async fn connect<S: Read + Write>(
     io: &mut S,
     request: &ClientRequest<'_>,
@@ -92,10 +92,12 @@ pub async fn connect<S: Read + Write>(
         else {
             continue;
         };
+        // An unusable head (a bad `Content-Length`, say) fails before the
+        // policy sees it: the caller treats it as a failed connection.
+        let framing = head.framing().map_err(Error::Head)?;
         let action = policy.on_response(head.status, head.content_type(), now_ms, rng);
         return Ok(match action {
             Action::Open => {
-                let framing = head.framing().map_err(Error::Head)?;
                 let decoder = BodyDecoder::new(framing);
                 Handshake::Open(Body { decoder, start: head.head_len, end: len })
             }

@@ -34,7 +34,8 @@ pub enum Error<E> {
     Refused(u16),
     /// The chunked response body is malformed.
     Body(ChunkedError),
-    /// The request's method, path or headers would inject into its head.
+    /// A head to send would carry an injected line: the request's method,
+    /// path or headers, or a response's `allow_origin`. Nothing was sent.
     InvalidRequest,
 }
 

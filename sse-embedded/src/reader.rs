@@ -92,12 +92,17 @@ impl<'b, R: Read> EventReader<'b, R> {
                     Status::NeedMore => continue,
                 }
             }
+            if self.body.is_done() {
+                // Bytes after the body's end are not part of the stream.
+                self.finish();
+                continue;
+            }
             let (start, end) = self.raw;
             if start < end {
                 let step = match self.body.decode(&self.buf[start..end]) {
                     Ok(step) => step,
                     Err(e) => {
-                        self.done = true;
+                        self.finish();
                         return Some(Err(Error::Body(e)));
                     }
                 };
@@ -105,10 +110,6 @@ impl<'b, R: Read> EventReader<'b, R> {
                 let stop = start + step.consumed;
                 self.data = (stop - step.data.len(), stop);
                 self.raw.0 = stop;
-                continue;
-            }
-            if self.body.is_done() {
-                self.finish();
                 continue;
             }
             match self.io.read(self.buf).await {

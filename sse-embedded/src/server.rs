@@ -40,8 +40,9 @@ pub async fn read_request<'h, 'b, S: Read + Write>(
         match parse_request(&buf[..len], &mut probe, max) {
             Ok(Some(_)) => break,
             Ok(None) => {}
-            // Too many lines for the probe: the caller's slots decide below.
-            Err(HeadError::TooManyHeaders { .. }) if headers.len() > PROBE_HEADERS => {
+            // Too many lines for the probe: the caller's slots decide below
+            // (and name their own limit if they are too few).
+            Err(HeadError::TooManyHeaders { .. }) => {
                 if head_ends(&buf[..len]) {
                     break;
                 }
@@ -86,8 +87,9 @@ pub async fn refuse<S: Write>(io: &mut S, status: u16) -> Result<(), Error<S::Er
 ///
 /// # Errors
 ///
-/// [`Error::BufferTooSmall`] for an `allow_origin` over 160 bytes,
-/// [`Error::Io`].
+/// [`Error::InvalidRequest`] for an `allow_origin` with CR, LF or NUL and
+/// [`Error::BufferTooSmall`] for one over 160 bytes (nothing sent either
+/// way), [`Error::Io`].
 pub async fn start_stream<S: Write>(
     io: &mut S,
     head: &StreamHead<'_>,
@@ -95,7 +97,7 @@ pub async fn start_stream<S: Write>(
     let mut out = [0u8; 384];
     let mut sink = SliceSink::new(&mut out);
     if write_stream_head(&mut sink, head).is_err() {
-        return Err(Error::Refused(500));
+        return Err(Error::InvalidRequest);
     }
     let required = sink.len();
     let bytes = sink.written().ok_or(Error::BufferTooSmall { required })?;

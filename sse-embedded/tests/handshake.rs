@@ -128,10 +128,14 @@ fn the_client_handshake_follows_the_core_policy() {
     assert!(matches!(result, Handshake::Retry { delay_ms } if delay_ms > 0), "{result:?}");
 }
 
-/// Reads every event of a response, one byte per read.
+/// Reads every event of a response, `step` bytes per read at most.
 fn read_all(response: &[u8]) -> (Vec<(String, String)>, Option<String>) {
+    read_all_in(response, 1)
+}
+
+fn read_all_in(response: &[u8], step: usize) -> (Vec<(String, String)>, Option<String>) {
     run(async {
-        let mut socket = Socket::new(response, 1);
+        let mut socket = Socket::new(response, step);
         let mut buf = vec![0u8; 256];
         let mut policy = Reconnect::new(ReconnectConfig::DEFAULT);
         let request = ClientRequest::get("d", "/events");
@@ -209,5 +213,62 @@ fn a_frame_larger_than_the_writer_buffer_is_refused_whole() {
         assert!(matches!(writer.send(&injected).await, Err(Error::Frame(_))));
         writer.send(&sse_core::Frame::new().data("ok")).await.unwrap();
         assert_eq!(socket.output, b"data: ok\n\n", "nothing of the refused frames was written");
+    });
+}
+
+/// Bytes after a length-delimited or chunked body's end arrive in the same
+/// read as the body: they are ignored, and the reader ends (it once spun).
+#[test]
+fn bytes_after_the_body_end_the_stream_cleanly() {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
+    let stream = "id: 1\ndata: a\n\n";
+    let length = format!("{head}Content-Length: {}\r\n\r\n{stream}JUNK\n\n", stream.len());
+    let chunked = format!(
+        "{head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{stream}\r\n0\r\n\r\ndata: JUNK\n\n",
+        stream.len()
+    );
+    for response in [length, chunked] {
+        let (events, error) = read_all_in(response.as_bytes(), 4096);
+        assert_eq!(events, [("1".to_owned(), "a".to_owned())], "{response:?}");
+        assert_eq!(error, None);
+    }
+}
+
+/// A malformed chunked body ends the stream and leaves the parser clean:
+/// the half-read event does not leak into the next connection.
+#[test]
+fn a_malformed_body_leaves_no_partial_event_behind() {
+    run(async {
+        let response =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: abc\r\nzz\r\n";
+        let mut socket = Socket::new(response, 4096);
+        let mut buf = vec![0u8; 512];
+        let mut policy = Reconnect::new(ReconnectConfig::DEFAULT);
+        let request = ClientRequest::get("d", "/events");
+        let Handshake::Open(body) =
+            connect(&mut socket, &request, &mut buf, &mut policy, 0, &mut || 1).await.unwrap()
+        else {
+            panic!("not opened");
+        };
+        let mut parser_buf = [0u8; 256];
+        let parser = Parser::new(&mut parser_buf[..]);
+        let mut reader = EventReader::for_body(&mut socket, parser, &mut buf, body);
+        assert!(matches!(reader.next_with(|_| ()).await, Some(Err(Error::Body(_)))));
+        assert!(reader.next_with(|_| ()).await.is_none());
+        let (_, mut parser) = reader.into_parts();
+        let mut next: &[u8] = b"data: x\n\n";
+        let event = parser.next(&mut next).unwrap().unwrap();
+        assert_eq!(event.data, "x");
+    });
+}
+
+#[test]
+fn an_injected_allow_origin_is_refused_before_anything_is_sent() {
+    run(async {
+        let mut socket = Socket::new(b"", 1);
+        let head = StreamHead { allow_origin: Some("*\r\nSet-Cookie: x=1") };
+        let result = sse_embedded::start_stream(&mut socket, &head).await;
+        assert!(matches!(result, Err(Error::InvalidRequest)), "{result:?}");
+        assert!(socket.output.is_empty());
     });
 }
