@@ -294,6 +294,12 @@ impl Target {
                 path.push_str(rel);
                 Self { path, ..self.clone() }
             }
+            Redirect::Query(query) => {
+                let mut path = String::from(here.path_only());
+                path.push_str(query);
+                Self { path, ..self.clone() }
+            }
+            Redirect::Same => self.clone(),
         })
     }
 }

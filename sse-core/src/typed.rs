@@ -173,7 +173,11 @@ pub fn json_data<'a, T: Serialize + ?Sized>(
 /// feature `alloc`, escapes (`\"`, `\n`, `\u00e9`...) are decoded into owned
 /// fields (`String`), and a borrowed `&str` field whose JSON has escapes is
 /// refused rather than handed over still escaped. Without `alloc` there is
-/// nowhere to decode them, so strings keep their escapes as written.
+/// nowhere to decode them, so strings keep their escapes as written. Two
+/// caveats: serde-json-core cannot decode surrogate pairs (`\ud83d\ude00`),
+/// so a value holding one is decoded as without `alloc`; and Cargo unifies
+/// features, so a no-alloc build gets the `alloc` behaviour when another
+/// crate in the graph enables `alloc` or `std`.
 ///
 /// # Errors
 ///
@@ -183,7 +187,15 @@ pub fn json_value<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, TypedError
     let parsed = if memchr::memchr(b'\\', data.as_bytes()).is_some() {
         // Unescaped text is never longer than its escaped form.
         let mut unescaped = alloc::vec![0u8; data.len()];
-        serde_json_core::from_str_escaped::<T>(data, &mut unescaped)
+        match serde_json_core::from_str_escaped::<T>(data, &mut unescaped) {
+            // serde-json-core cannot decode a surrogate pair (`\ud83d\ude00`):
+            // rather than refuse the whole value, decode it as without
+            // `alloc`, strings kept as written.
+            Err(serde_json_core::de::Error::InvalidEscapeSequence) => {
+                serde_json_core::from_str::<T>(data)
+            }
+            other => other,
+        }
     } else {
         serde_json_core::from_str::<T>(data)
     };

@@ -47,8 +47,13 @@ pub enum Redirect<'a> {
     /// A new path and query on the same host and port.
     Path(&'a str),
     /// A path relative to the answering URL's directory: join it to
-    /// [`Url::directory`] with a `/`.
+    /// [`Url::directory`] with a `/`. (`.` and `..` segments are sent as
+    /// they are; servers resolve them.)
     Relative(&'a str),
+    /// A new query (`?...`) on the answering URL's path.
+    Query(&'a str),
+    /// The answering URL itself (the location was only a fragment).
+    Same,
 }
 
 impl<'a> Url<'a> {
@@ -76,8 +81,7 @@ impl<'a> Url<'a> {
     /// The path up to (not including) its last `/`, the base for a
     /// [`Redirect::Relative`] location.
     pub fn directory(&self) -> &'a str {
-        let path = self.path.split_once('?').map_or(self.path, |(p, _)| p);
-        path.rsplit_once('/').map_or("", |(dir, _)| dir)
+        self.path_only().rsplit_once('/').map_or("", |(dir, _)| dir)
     }
 
     /// Where `location` (a `Location` header) points, seen from this URL.
@@ -97,9 +101,15 @@ impl<'a> Url<'a> {
     /// with whitespace or control characters.
     pub fn resolve<'l>(&self, location: &'l str) -> Result<Redirect<'l>, UrlError> {
         if location.is_empty() || location.bytes().any(|b| b <= b' ' || b == 0x7f) {
-            Err(UrlError)
-        } else if location.contains("://") {
-            Url::parse(location).map(Redirect::Url)
+            return Err(UrlError);
+        }
+        if has_scheme(location) {
+            return Url::parse(location).map(Redirect::Url);
+        }
+        // A fragment never reaches the server.
+        let location = location.split_once('#').map_or(location, |(before, _)| before);
+        if location.is_empty() {
+            Ok(Redirect::Same)
         } else if let Some(rest) = location.strip_prefix("//") {
             // Scheme-relative: same scheme, another authority.
             let split = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -109,9 +119,16 @@ impl<'a> Url<'a> {
             Url::parse_authority(self.https, &rest[..split], &rest[split..]).map(Redirect::Url)
         } else if location.starts_with('/') {
             Ok(Redirect::Path(location))
+        } else if location.starts_with('?') {
+            Ok(Redirect::Query(location))
         } else {
             Ok(Redirect::Relative(location))
         }
+    }
+
+    /// The path without its query.
+    pub fn path_only(&self) -> &'a str {
+        self.path.split_once('?').map_or(self.path, |(p, _)| p)
     }
 
     /// The URL made of `authority` and `path` (which may hold a query and
@@ -144,6 +161,17 @@ impl<'a> Url<'a> {
         };
         Ok(Self { https, host, port, authority, path })
     }
+}
+
+/// Whether `location` starts with a URI scheme (`ALPHA *(ALPHA / DIGIT /
+/// "+" / "-" / ".") ":"`) before any `/`, `?` or `#`: an absolute URL, not
+/// a path that happens to contain `://` in its query.
+fn has_scheme(location: &str) -> bool {
+    let Some(colon) = location.find(':') else { return false };
+    let scheme = &location[..colon];
+    !scheme.is_empty()
+        && scheme.as_bytes()[0].is_ascii_alphabetic()
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 fn parse_port(port: &str) -> Result<u16, UrlError> {

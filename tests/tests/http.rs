@@ -413,3 +413,27 @@ fn body_decoder_deframes_every_framing_split_anywhere() {
     assert!(!cut.may_end());
     assert!(BodyDecoder::new(BodyFraming::Chunked).decode(b"zz\r\n").is_err());
 }
+
+/// Found in review: a query holding `://` is not an absolute URL;
+/// fragments never reach the server; a query-only or fragment-only
+/// location keeps the path.
+#[test]
+fn redirects_with_queries_and_fragments() {
+    use sse_core::http::{Redirect, Url};
+    use sse_core::owned::Target;
+    let here = Url::parse("http://a.test/dir/stream?x=1").unwrap();
+    assert_eq!(
+        here.resolve("/login?next=http://a/b"),
+        Ok(Redirect::Path("/login?next=http://a/b"))
+    );
+    assert_eq!(here.resolve("/next#top"), Ok(Redirect::Path("/next")));
+    assert_eq!(here.resolve("?page=2"), Ok(Redirect::Query("?page=2")));
+    assert_eq!(here.resolve("#top"), Ok(Redirect::Same));
+    let Ok(Redirect::Url(url)) = here.resolve("//b.test#x") else { panic!() };
+    assert_eq!((url.host, url.path), ("b.test", "/"));
+    assert!(here.resolve("ftp://b.test/").is_err());
+    let target = Target::parse("http://a.test/dir/stream?x=1").unwrap();
+    assert_eq!(target.follow("?page=2").unwrap().path, "/dir/stream?page=2");
+    assert_eq!(target.follow("#top").unwrap(), target);
+    assert_eq!(target.follow("other#f").unwrap().path, "/dir/other");
+}
