@@ -15,7 +15,7 @@ use sse_core::owned::{Jitter, MessageEvent, ReadError, Target};
 use sse_core::{Action, FailReason, ReadyState, Reconnect};
 
 use crate::reader::EventReader;
-use crate::runtime::Runtime;
+use crate::runtime::{timeout, Runtime};
 
 /// Raw bytes read from the connection at a time while reading a body.
 const BODY_BUFFER: usize = 8 * 1024;
@@ -152,7 +152,7 @@ impl<R: Runtime> EventSource<R> {
             ),
             failed: None,
         };
-        source.config.request(&source.target, &source.last_event_id)?;
+        source.config.request(&source.target, &source.target, &source.last_event_id, false)?;
         Ok(source)
     }
 
@@ -239,8 +239,12 @@ impl<R: Runtime> EventSource<R> {
 
     async fn connect(&mut self) -> Attempt<R::TcpStream> {
         let mut target = self.target.clone();
+        // A 303 turns the request into a GET without body.
+        let mut see_other = false;
         loop {
-            let Ok(response) = self.request(&target).await else { return self.disconnected() };
+            let limit = self.config.head_timeout;
+            let response = timeout(&self.runtime, limit, self.request(&target, see_other)).await;
+            let Some(Ok(response)) = response else { return self.disconnected() };
             let now = self.now_ms();
             let action = self.policy.on_response(
                 response.status,
@@ -255,7 +259,10 @@ impl<R: Runtime> EventSource<R> {
                     return Attempt::Open(Box::new(reader));
                 }
                 Action::Redirect => match response.location.and_then(|l| target.follow(&l)) {
-                    Some(next) if !next.https => target = next,
+                    Some(next) if !next.https => {
+                        target = next;
+                        see_other |= response.status == 303;
+                    }
                     _ => {
                         self.policy.close();
                         return Attempt::Fail(FailReason::Status(response.status));
@@ -267,10 +274,14 @@ impl<R: Runtime> EventSource<R> {
         }
     }
 
-    async fn request(&self, target: &Target) -> io::Result<Response<R::TcpStream>> {
+    async fn request(
+        &self,
+        target: &Target,
+        see_other: bool,
+    ) -> io::Result<Response<R::TcpStream>> {
         let head = self
             .config
-            .request(target, &self.last_event_id)
+            .request(target, &self.target, &self.last_event_id, see_other)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         let mut stream = self.runtime.connect(&target.host, target.port).await?;
         stream.write_all(&head).await?;

@@ -250,3 +250,30 @@ impl sse_core::SseEvent for Tick {
         Ok(Frame::new().data(data))
     }
 }
+
+/// A server that accepts and never answers: after the head timeout the
+/// client gives up on that attempt and connects again.
+async fn silent_server<R: Runtime>(rt: R) {
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    let accepted = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&accepted);
+    let rt2 = rt.clone();
+    rt.spawn(async move {
+        let mut held = Vec::new();
+        while let Ok(stream) = rt2.accept(&listener).await {
+            *count.lock().unwrap() += 1;
+            held.push(stream); // never answered
+        }
+    });
+    let config = ClientConfig { head_timeout: Duration::from_millis(100), ..fast_reconnect() };
+    let mut source =
+        EventSource::with_config(rt.clone(), &format!("http://{addr}/"), config).unwrap();
+    let read = futures_lite::future::or(async { source.next_event().await.map(|_| ()) }, async {
+        rt.sleep(Duration::from_secs(2)).await;
+        None
+    });
+    assert!(read.await.is_none(), "no event from a silent server");
+    assert!(*accepted.lock().unwrap() >= 2, "the attempt timed out and was retried");
+}
+on_both_runtimes!(a_silent_server_is_retried_after_the_head_timeout, silent_server);

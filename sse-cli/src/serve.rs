@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use sse_core::http::{write_stream_head, StreamHead};
 use sse_core::Frame;
 use sse_tokio::{Hub, HubConfig, Server, ServerConfig, MAX_REPLAY_EVENTS};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -88,6 +89,11 @@ pub(crate) async fn demo(args: DemoArgs) -> u8 {
 pub(crate) async fn run(args: Args) -> u8 {
     if let Some(Err(_)) = args.event.as_deref().map(|t| Frame::new().event(t).validate()) {
         eprintln!("sse: --event must be one line");
+        return exit::USAGE;
+    }
+    let cors = StreamHead { allow_origin: args.cors.as_deref() };
+    if write_stream_head(&mut Vec::new(), &cors).is_err() {
+        eprintln!("sse: --cors must be one header value (no line breaks)");
         return exit::USAGE;
     }
     let input: Box<dyn AsyncRead + Unpin + Send> = match &args.file {

@@ -17,7 +17,7 @@ use crate::parse::output_failed;
 #[command(after_help = "Examples:
   sse tail http://127.0.0.1:8080/events/stream
   sse tail --json --max-events 10 http://localhost:3000/events | jq .data
-  sse tail -H 'Authorization: Bearer $TOKEN' --data @prompt.json \\
+  sse tail -H \"Authorization: Bearer $TOKEN\" --data @prompt.json \\
       -H 'Content-Type: application/json' http://localhost:8000/v1/chat")]
 pub(crate) struct Args {
     /// The stream's http:// URL.
@@ -67,18 +67,16 @@ pub(crate) async fn run(args: Args) -> u8 {
         }
     };
     let follow = follow(&mut source, &args);
-    match args.timeout {
-        Some(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-            match tokio::time::timeout(Duration::from_secs_f64(seconds), follow).await {
-                Ok(status) => status,
-                Err(_) => {
-                    eprintln!("sse: timed out after {seconds} s");
-                    exit::TIMEOUT
-                }
+    match args.timeout.map(Duration::try_from_secs_f64) {
+        Some(Ok(limit)) => match tokio::time::timeout(limit, follow).await {
+            Ok(status) => status,
+            Err(_) => {
+                eprintln!("sse: timed out after {limit:?}");
+                exit::TIMEOUT
             }
-        }
-        Some(_) => {
-            eprintln!("sse: --timeout needs a number of seconds");
+        },
+        Some(Err(_)) => {
+            eprintln!("sse: --timeout needs a number of seconds (0 or more)");
             exit::USAGE
         }
         None => follow.await,

@@ -249,6 +249,13 @@ fn errors_have_a_message_and_a_status() {
         assert!(stderr(&output).contains(message), "{argv:?}: {}", stderr(&output));
         assert!(started.elapsed() < Duration::from_secs(20));
     }
+    // Found in review: a huge timeout and an injected CORS origin are usage
+    // errors, not a panic or a server answering 500 to everyone.
+    let output = sse(&["tail", "--timeout", "1e20", "http://127.0.0.1:1/"], b"");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = sse(&["serve", "--addr", "127.0.0.1:0", "--cors", "*\r\nX: 1"], b"");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--cors"));
     // A 204 is the server's way of saying "done": status 0, with a note.
     let output = sse(&["tail", &answering("HTTP/1.1 204 No Content\r\n\r\n")], b"");
     assert_eq!(output.status.code(), Some(0));

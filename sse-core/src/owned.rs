@@ -322,6 +322,9 @@ pub struct ClientConfig {
     pub last_event_id: String,
     /// Largest response head accepted.
     pub max_head_bytes: usize,
+    /// Time to connect and receive the response head before the attempt
+    /// counts as failed (and is retried).
+    pub head_timeout: core::time::Duration,
 }
 
 #[cfg(feature = "json")]
@@ -335,6 +338,7 @@ impl Default for ClientConfig {
             body: None,
             last_event_id: String::new(),
             max_head_bytes: 16 * 1024,
+            head_timeout: core::time::Duration::from_secs(30),
         }
     }
 }
@@ -342,22 +346,44 @@ impl Default for ClientConfig {
 #[cfg(feature = "json")]
 impl ClientConfig {
     /// The request head (and body) for `target`, resuming after
-    /// `last_event_id`.
+    /// `last_event_id`. `origin` is the URL the client was made for:
+    /// credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) go
+    /// only to it (same scheme, host and port), never to another host a
+    /// redirect names. After a `303 See Other` (`see_other`) the request is
+    /// a `GET` without the body.
     ///
     /// # Errors
     ///
     /// [`ClientError::Request`] if the method, a header or the id would
     /// inject into the head.
-    pub fn request(&self, target: &Target, last_event_id: &str) -> Result<Vec<u8>, ClientError> {
-        let headers: Vec<(&str, &str)> =
-            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    pub fn request(
+        &self,
+        target: &Target,
+        origin: &Target,
+        last_event_id: &str,
+        see_other: bool,
+    ) -> Result<Vec<u8>, ClientError> {
+        let same_origin = target.https == origin.https
+            && target.port == origin.port
+            && target.host.eq_ignore_ascii_case(&origin.host);
+        let credential = |name: &str| {
+            ["authorization", "proxy-authorization", "cookie"]
+                .iter()
+                .any(|c| name.eq_ignore_ascii_case(c))
+        };
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .filter(|(name, _)| same_origin || !credential(name))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         let request = crate::http::ClientRequest {
-            method: &self.method,
+            method: if see_other { "GET" } else { &self.method },
             host: &target.authority,
             path: &target.path,
             last_event_id,
             headers: &headers,
-            body: self.body.as_deref(),
+            body: if see_other { None } else { self.body.as_deref() },
         };
         let mut head = Vec::new();
         crate::http::write_request(&mut head, &request).map_err(|_| ClientError::Request)?;

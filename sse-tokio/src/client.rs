@@ -193,7 +193,7 @@ impl EventSource {
     pub fn with_config(url: &str, config: ClientConfig) -> Result<Self, ClientError> {
         use std::hash::{BuildHasher, Hasher};
         let target = Target::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
-        config.request(&target, &config.last_event_id)?;
+        config.request(&target, &target, &config.last_event_id, false)?;
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
         Ok(Self {
             target,
@@ -333,8 +333,14 @@ impl EventSource {
 
     async fn connect(&mut self) -> Attempt {
         let mut target = self.target.clone();
+        // A 303 turns the request into a GET without body.
+        let mut see_other = false;
         loop {
-            let response = match self.request(&target).await {
+            let limit = self.config.head_timeout;
+            let attempt = tokio::time::timeout(limit, self.request(&target, see_other)).await;
+            let response = match attempt.unwrap_or_else(|_| {
+                Err(ConnectError::Io(format!("no response head within {limit:?}")))
+            }) {
                 Ok(response) => response,
                 // Checked when the source was made; cannot happen.
                 Err(ConnectError::Request) => return Attempt::Fail(FailReason::Closed),
@@ -354,7 +360,10 @@ impl EventSource {
                     return Attempt::Open(Box::new(reader));
                 }
                 Action::Redirect => match response.location.and_then(|l| target.follow(&l)) {
-                    Some(next) => target = next,
+                    Some(next) => {
+                        target = next;
+                        see_other |= response.status == 303;
+                    }
                     _ => {
                         self.policy.close();
                         return Attempt::Fail(FailReason::Status(response.status));
@@ -368,12 +377,14 @@ impl EventSource {
         }
     }
 
-    async fn request(&self, target: &Target) -> Result<Response, ConnectError> {
+    async fn request(&self, target: &Target, see_other: bool) -> Result<Response, ConnectError> {
         let mut stream = self.connector.connect(&target.host, target.port).await.map_err(|e| {
             ConnectError::Io(format!("cannot connect to {}: {e}", target.authority))
         })?;
-        let head =
-            self.config.request(target, &self.last_event_id).map_err(|_| ConnectError::Request)?;
+        let head = self
+            .config
+            .request(target, &self.target, &self.last_event_id, see_other)
+            .map_err(|_| ConnectError::Request)?;
         let failed = |e: io::Error| ConnectError::Io(format!("sending the request failed: {e}"));
         stream.write_all(&head).await.map_err(failed)?;
         stream.flush().await.map_err(failed)?;

@@ -313,3 +313,28 @@ async fn a_storm_of_1000_resuming_clients_loses_nothing() {
         assert_eq!(ids, want, "client resuming after {from}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_is_retried_after_the_head_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // accepted, never answered
+        }
+    });
+    let config = ClientConfig { head_timeout: Duration::from_millis(200), ..fast() };
+    let mut source = EventSource::with_config(&url, config).unwrap();
+    let update = tokio::time::timeout(Duration::from_secs(10), source.next_update())
+        .await
+        .expect("the head timeout fires")
+        .unwrap()
+        .unwrap();
+    match update {
+        sse_tokio::Update::Retrying { cause, .. } => {
+            assert!(cause.contains("no response head"), "{cause}")
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+}

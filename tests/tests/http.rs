@@ -437,3 +437,38 @@ fn redirects_with_queries_and_fragments() {
     assert_eq!(target.follow("#top").unwrap(), target);
     assert_eq!(target.follow("other#f").unwrap().path, "/dir/other");
 }
+
+/// Found in review: credentials never follow a redirect to another
+/// origin, and a 303 turns the request into a GET without body.
+#[test]
+fn requests_keep_credentials_to_their_origin() {
+    use sse_core::owned::{ClientConfig, Target};
+    let config = ClientConfig {
+        method: "POST".into(),
+        headers: vec![
+            ("Authorization".into(), "Bearer secret".into()),
+            ("cookie".into(), "s=1".into()),
+            ("X-Trace".into(), "7".into()),
+        ],
+        body: Some(b"{}".to_vec()),
+        ..ClientConfig::default()
+    };
+    let origin = Target::parse("http://api.test/v1/stream").unwrap();
+    let text = |head: Vec<u8>| String::from_utf8(head).unwrap();
+    let same = text(config.request(&origin, &origin, "4", false).unwrap());
+    assert!(same.starts_with("POST /v1/stream HTTP/1.1\r\n"), "{same}");
+    assert!(same.contains("Authorization: Bearer secret\r\n") && same.contains("cookie: s=1\r\n"));
+    assert!(same.contains("Last-Event-ID: 4\r\n") && same.ends_with("\r\n\r\n{}"));
+    for elsewhere in ["http://evil.test/v1/stream", "http://api.test:8080/x", "https://api.test/x"]
+    {
+        let other = Target::parse(elsewhere).unwrap();
+        let head = text(config.request(&other, &origin, "4", false).unwrap());
+        assert!(!head.contains("secret") && !head.contains("s=1"), "{elsewhere}: {head}");
+        assert!(head.contains("X-Trace: 7\r\n"));
+    }
+    let moved = Target::parse("http://API.test/v2").unwrap();
+    let see_other = text(config.request(&moved, &origin, "", true).unwrap());
+    assert!(see_other.starts_with("GET /v2 HTTP/1.1\r\n"), "{see_other}");
+    assert!(!see_other.contains("Content-Length") && see_other.ends_with("\r\n\r\n"));
+    assert!(see_other.contains("Authorization"), "same host, other case: same origin");
+}
