@@ -228,11 +228,15 @@ pub fn typed(data: &[u8]) {
         let Ok(event) = item else { continue };
         let _ = event.json::<Payload>();
         let Ok(reading) = event.decode::<Reading>() else { continue };
-        let (mut scratch, mut out) = (vec![0u8; 8192], vec![0u8; 16384]);
-        let len = sse_core::SseEvent::encode(&reading, &mut scratch, &mut out)
-            .expect("a decoded value encodes");
-        let mut again = Parser::new(vec![0u8; 16384]);
-        let mut bytes = &out[..len];
+        // JSON escapes can grow a value several times: let the scratch grow
+        // as writers do.
+        let mut scratch = Vec::new();
+        let mut out = Vec::new();
+        sse_core::typed::with_frame(&reading, &mut scratch, |frame| frame.write_to(&mut out))
+            .expect("a decoded value encodes")
+            .expect("and its frame is valid");
+        let mut again = Parser::new(vec![0u8; out.len() + 1024]);
+        let mut bytes = &out[..];
         let event = again.next(&mut bytes).expect("one event").expect("within limits");
         assert_eq!(event.decode::<Reading>().expect("decodes again"), reading, "round trip");
     }
