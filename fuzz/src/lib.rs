@@ -235,7 +235,10 @@ pub fn typed(data: &[u8]) {
         sse_core::typed::with_frame(&reading, &mut scratch, |frame| frame.write_to(&mut out))
             .expect("a decoded value encodes")
             .expect("and its frame is valid");
-        let mut again = Parser::new(vec![0u8; out.len() + 1024]);
+        // Limits as large as the first parser's, whatever the event's size.
+        let limits = Limits::DEFAULT.with_max_id_len(4096).with_max_event_type_len(4096);
+        let mut again = Parser::with_limits(vec![0u8; out.len() + limits.reserved_bytes()], limits)
+            .expect("fits");
         let mut bytes = &out[..];
         let event = again.next(&mut bytes).expect("one event").expect("within limits");
         assert_eq!(event.decode::<Reading>().expect("decodes again"), reading, "round trip");
