@@ -170,7 +170,10 @@ on_both_runtimes!(no_content_stops_the_client, no_content_stops);
 /// A client that never reads is dropped (queue limit or write timeout)
 /// while a reader receives every event in order.
 async fn slow_reader<R: Runtime>(rt: R) {
-    let hub = Hub::new(HubConfig { queue_frames: 16, ..HubConfig::default() });
+    // Replay room for every event, so that if the fast reader is ever
+    // dropped on a loaded machine it resumes without loss.
+    let hub =
+        Hub::new(HubConfig { queue_frames: 16, replay_bytes: 32 << 20, ..HubConfig::default() });
     let config =
         ServerConfig { write_timeout: Duration::from_millis(500), ..ServerConfig::default() };
     let base =

@@ -15,6 +15,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n";
+
+/// The memory tests measure the whole process's RSS, so they run alone:
+/// they take this gate exclusively, every other test shares it.
+static GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+async fn shared() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    GATE.read().await
+}
+
+async fn alone() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    GATE.write().await
+}
 const CHUNKED_HEAD: &str =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 
@@ -108,6 +120,7 @@ fn chunked(pieces: &[&[u8]]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_closing_anywhere_loses_and_repeats_nothing() {
+    let _gate = shared().await;
     let first_two = frames(0..=1);
     let third = frames(2..=2);
     let utf8_cut = third.iter().position(|&b| b == 0xC3).unwrap() + 1; // inside "é"
@@ -143,6 +156,7 @@ async fn a_peer_closing_anywhere_loses_and_repeats_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_writing_one_byte_at_a_time() {
+    let _gate = shared().await;
     let mut body = HEAD.as_bytes().to_vec();
     body.extend_from_slice(&frames(0..=3));
     let (url, _) = scripted(vec![body], 1).await;
@@ -213,6 +227,7 @@ async fn survive(url: &str) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_100_mb_line_is_a_clean_error_in_bounded_memory() {
+    let _gate = alone().await;
     let before = rss_kib();
     let url = hostile_server(b"x", 100 << 20, true).await;
     let (limited, data) = survive(&url).await;
@@ -224,6 +239,7 @@ async fn a_100_mb_line_is_a_clean_error_in_bounded_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_never_sends_a_blank_line_stays_within_the_limit() {
+    let _gate = alone().await;
     let before = rss_kib();
     // 50 MB of short data lines, no blank line among them.
     let url = hostile_server(b"0123456789abcdef\ndata: ", 50 << 20, false).await;
@@ -236,6 +252,7 @@ async fn a_peer_that_never_sends_a_blank_line_stays_within_the_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_request_head_gets_431_and_the_connection_closes() {
+    let _gate = shared().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hub = Hub::new(HubConfig::default());
@@ -252,6 +269,7 @@ async fn an_oversized_request_head_gets_431_and_the_connection_closes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_1000_resuming_clients_loses_nothing() {
+    let _gate = shared().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hub = Hub::new(HubConfig::default());
@@ -316,6 +334,7 @@ async fn a_storm_of_1000_resuming_clients_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_never_answers_is_retried_after_the_head_timeout() {
+    let _gate = shared().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/events", listener.local_addr().unwrap());
     tokio::spawn(async move {
