@@ -50,8 +50,8 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
 }
 
-#[cfg(feature = "std")]
-impl Sink for std::vec::Vec<u8> {
+#[cfg(feature = "alloc")]
+impl Sink for alloc::vec::Vec<u8> {
     type Error = core::convert::Infallible;
     fn write(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
         self.extend_from_slice(bytes);

@@ -47,9 +47,12 @@
 //!
 //! ## Crate features
 //!
-//! - `std` (off by default): implements [`Sink`] for `Vec<u8>` and detects
-//!   the fastest SIMD UTF-8 validator at run time. Implies `alloc`.
-//! - `alloc`: `String`, `Box<str>` and `Cow<str>` as typed-event fields.
+//! - `std` (off by default): detects the fastest SIMD UTF-8 validator at
+//!   run time, and adds the `std::io::Error` wrappers of module `owned`.
+//!   Implies `alloc`.
+//! - `alloc`: [`Sink`] for `Vec<u8>`, module `owned` (owned events, the
+//!   decoder, client and server types), and `String`, `Box<str>` and
+//!   `Cow<str>` as typed-event fields.
 //! - `json`: typed events (module `typed`) with JSON data through
 //!   `serde-json-core`, into caller buffers.
 //! - `derive`: `#[derive(SseEvent, FromSseEvent)]` (implies `json`).
