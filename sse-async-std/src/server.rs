@@ -8,7 +8,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_core::http::{
@@ -245,33 +245,39 @@ impl<R: Runtime> Server<R> {
     ) {
         let mut sub = hub.subscribe(request.last_event_id.as_deref());
         let mut batch = Vec::new();
+        // One keep-alive timer, re-armed only when it fires: a timer per
+        // event would cost more than the write at scale.
+        let interval = self.config.keep_alive;
+        let mut idle = interval.map(|every| Box::pin(self.runtime.sleep(every)));
+        let mut last_write = Instant::now();
         loop {
-            let next = futures_lite::future::or(async { Next::Frames(sub.recv().await) }, async {
+            let recv = futures_lite::future::or(async { Next::Frames(sub.recv().await) }, async {
                 until_stopped(stop).await;
                 Next::Stop
             });
-            let next = match self.config.keep_alive {
-                Some(interval) => {
-                    timeout(&self.runtime, interval, next).await.unwrap_or(Next::Idle)
+            let next = match idle.as_mut() {
+                Some(timer) => {
+                    futures_lite::future::or(recv, async {
+                        timer.as_mut().await;
+                        Next::Idle
+                    })
+                    .await
                 }
-                None => next.await,
+                None => recv.await,
             };
             let bytes: &[u8] = match &next {
-                Next::Frames(Some(frames)) => match sub.try_recv() {
-                    // Gather what is already queued for a lagging reader.
-                    Some(more) => {
-                        batch.clear();
-                        batch.extend_from_slice(frames);
-                        batch.extend_from_slice(&more);
-                        while batch.len() < BATCH_BYTES {
-                            let Some(more) = sub.try_recv() else { break };
-                            batch.extend_from_slice(&more);
-                        }
-                        &batch
+                Next::Frames(Some(frames)) => sub.gather(frames, &mut batch, BATCH_BYTES),
+                Next::Idle => {
+                    let every = interval.unwrap_or(Duration::MAX);
+                    let quiet = last_write.elapsed();
+                    if quiet < every {
+                        // Events went out meanwhile: wait out the rest.
+                        idle = Some(Box::pin(self.runtime.sleep(every - quiet)));
+                        continue;
                     }
-                    None => frames,
-                },
-                Next::Idle => sse_core::KEEP_ALIVE,
+                    idle = Some(Box::pin(self.runtime.sleep(every)));
+                    sse_core::KEEP_ALIVE
+                }
                 Next::Frames(None) | Next::Stop => return,
             };
             let limit = self.config.write_timeout;
@@ -279,6 +285,7 @@ impl<R: Runtime> Server<R> {
             {
                 return;
             }
+            last_write = Instant::now();
         }
     }
 

@@ -280,3 +280,33 @@ async fn silent_server<R: Runtime>(rt: R) {
     assert!(*accepted.lock().unwrap() >= 2, "the attempt timed out and was retried");
 }
 on_both_runtimes!(a_silent_server_is_retried_after_the_head_timeout, silent_server);
+
+/// An idle hub stream gets keep-alive comments from the server's one
+/// lazily re-armed timer, and events still flow between them.
+async fn server_keep_alive<R: Runtime>(rt: R) {
+    let hub = Hub::new(HubConfig::default());
+    let config =
+        ServerConfig { keep_alive: Some(Duration::from_millis(50)), ..ServerConfig::default() };
+    let base =
+        start(&rt, Server::new(rt.clone()).with_config(config).hub("/events", hub.clone())).await;
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+    let mut stream = rt.connect("127.0.0.1", port).await.unwrap();
+    stream.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut published = false;
+    // Two keep-alives around one event.
+    while seen.windows(2).filter(|w| w == b":\n").count() < 2 || !published {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "stream ended");
+        seen.extend_from_slice(&buf[..n]);
+        if !published && seen.windows(2).any(|w| w == b":\n") {
+            hub.publish(&Frame::new().id("1").data("between")).unwrap();
+            published = true;
+        }
+    }
+    let text = String::from_utf8_lossy(&seen);
+    let event = text.find("id: 1\ndata: between\n\n").expect("the event arrived");
+    assert!(text[..event].contains(":\n"), "a keep-alive came first: {text:?}");
+}
+on_both_runtimes!(the_server_sends_keep_alives_while_idle, server_keep_alive);

@@ -128,6 +128,16 @@ fn the_client_handshake_follows_the_core_policy() {
     assert!(matches!(result, Handshake::Retry { delay_ms } if delay_ms > 0), "{result:?}");
 }
 
+/// Runs the client handshake, which must open a stream.
+async fn opened(socket: &mut Socket, buf: &mut [u8]) -> sse_embedded::Body {
+    let mut policy = Reconnect::new(ReconnectConfig::DEFAULT);
+    let request = ClientRequest::get("d", "/events");
+    match connect(socket, &request, buf, &mut policy, 0, &mut || 1).await.unwrap() {
+        Handshake::Open(body) => body,
+        other => panic!("not opened: {other:?}"),
+    }
+}
+
 /// Reads every event of a response, `step` bytes per read at most.
 fn read_all(response: &[u8]) -> (Vec<(String, String)>, Option<String>) {
     read_all_in(response, 1)
@@ -137,13 +147,7 @@ fn read_all_in(response: &[u8], step: usize) -> (Vec<(String, String)>, Option<S
     run(async {
         let mut socket = Socket::new(response, step);
         let mut buf = vec![0u8; 256];
-        let mut policy = Reconnect::new(ReconnectConfig::DEFAULT);
-        let request = ClientRequest::get("d", "/events");
-        let Handshake::Open(body) =
-            connect(&mut socket, &request, &mut buf, &mut policy, 0, &mut || 1).await.unwrap()
-        else {
-            panic!("not opened");
-        };
+        let body = opened(&mut socket, &mut buf).await;
         let mut parser_buf = [0u8; 512];
         let parser = Parser::new(&mut parser_buf[..]);
         let mut reader = EventReader::for_body(&mut socket, parser, &mut buf, body);
@@ -243,13 +247,7 @@ fn a_malformed_body_leaves_no_partial_event_behind() {
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: abc\r\nzz\r\n";
         let mut socket = Socket::new(response, 4096);
         let mut buf = vec![0u8; 512];
-        let mut policy = Reconnect::new(ReconnectConfig::DEFAULT);
-        let request = ClientRequest::get("d", "/events");
-        let Handshake::Open(body) =
-            connect(&mut socket, &request, &mut buf, &mut policy, 0, &mut || 1).await.unwrap()
-        else {
-            panic!("not opened");
-        };
+        let body = opened(&mut socket, &mut buf).await;
         let mut parser_buf = [0u8; 256];
         let parser = Parser::new(&mut parser_buf[..]);
         let mut reader = EventReader::for_body(&mut socket, parser, &mut buf, body);

@@ -304,6 +304,22 @@ impl Subscription {
         }
     }
 
+    /// What to write after receiving `first`: `first` itself when nothing
+    /// else is queued (no copy), else `first` and everything already
+    /// queued, up to about `max` bytes, gathered into `batch`. A reader that
+    /// fell behind then costs one write instead of one per event.
+    pub fn gather<'a>(&mut self, first: &'a [u8], batch: &'a mut Vec<u8>, max: usize) -> &'a [u8] {
+        let Some(next) = self.try_recv() else { return first };
+        batch.clear();
+        batch.extend_from_slice(first);
+        batch.extend_from_slice(&next);
+        while batch.len() < max {
+            let Some(more) = self.try_recv() else { break };
+            batch.extend_from_slice(&more);
+        }
+        batch
+    }
+
     /// The next frames if they are already queued, without waiting; `None`
     /// when nothing is queued or the subscription ended (then
     /// [`recv`](Self::recv) returns `None` too). Lets a writer gather

@@ -108,6 +108,19 @@ async fn try_recv_gathers_what_is_queued_and_sees_a_lag() {
     }
     let ids: Vec<String> = events(&gathered).into_iter().map(|e| e.1).collect();
     assert_eq!(ids, ["2", "3"]);
+    // gather: the frame alone when nothing is queued (no copy), else it
+    // and what is queued, in order, stopping once past the byte bound.
+    let mut batch = Vec::new();
+    assert_eq!(sub.gather(b"x", &mut batch, 1024), b"x");
+    publish(&hub, 20);
+    publish(&hub, 21);
+    publish(&hub, 22);
+    let first = b"id: 19\ndata: event 19\n\n";
+    let gathered = sub.gather(first, &mut batch, 40).to_vec();
+    let ids: Vec<String> = events(&gathered).into_iter().map(|e| e.1).collect();
+    assert_eq!(ids, ["19", "20"], "stops once past 40 bytes");
+    assert_eq!(events(&sub.recv().await.unwrap())[0].1, "21", "the rest stays queued");
+    assert_eq!(events(&sub.recv().await.unwrap())[0].1, "22");
     // Falling more than the queue behind ends it for try_recv and recv alike.
     for i in 4..12 {
         publish(&hub, i);

@@ -294,20 +294,8 @@ impl Server {
                     // A reader that fell behind gets everything queued in
                     // one write (up to BATCH_BYTES) instead of one write
                     // per event: under load this halves the system calls.
-                    let written = match sub.try_recv() {
-                        None => self.write_frames(&mut writer, &frames).await,
-                        Some(next) => {
-                            batch.clear();
-                            batch.extend_from_slice(&frames);
-                            batch.extend_from_slice(&next);
-                            while batch.len() < BATCH_BYTES {
-                                let Some(more) = sub.try_recv() else { break };
-                                batch.extend_from_slice(&more);
-                            }
-                            self.write_frames(&mut writer, &batch).await
-                        }
-                    };
-                    if !written {
+                    let bytes = sub.gather(&frames, &mut batch, BATCH_BYTES);
+                    if !self.write_frames(&mut writer, bytes).await {
                         break;
                     }
                     last_write = tokio::time::Instant::now();
