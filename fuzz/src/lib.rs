@@ -272,7 +272,9 @@ pub fn replay(data: &[u8]) {
     }
 }
 
-fn check_ring<const N: usize>(ring: &ReplayRing<Vec<u8>, N>, pushed: &[(String, Vec<u8>)]) {
+/// The ring holds the newest run of `pushed` within its bounds, and
+/// `since` answers exactly from that run (shared with the proptest).
+pub fn check_ring<const N: usize>(ring: &ReplayRing<Vec<u8>, N>, pushed: &[(String, Vec<u8>)]) {
     let held: Vec<&[u8]> = ring.iter().collect();
     assert!(held.len() == ring.len() && ring.len() <= N);
     let suffix = &pushed[pushed.len() - held.len()..];
@@ -292,4 +294,5 @@ fn check_ring<const N: usize>(ring: &ReplayRing<Vec<u8>, N>, pushed: &[(String, 
             assert_eq!(result, Ok(want));
         }
     }
+    assert_eq!(ring.since("never-pushed").err(), Some(NotRetained));
 }

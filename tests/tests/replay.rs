@@ -5,36 +5,12 @@
 use proptest::prelude::*;
 use sse_core::{Frame, NotRetained, ReplayError, ReplayRing};
 
-fn check<const N: usize>(
-    ring: &ReplayRing<Vec<u8>, N>,
-    pushed: &[(String, Vec<u8>)],
-) -> Result<(), TestCaseError> {
-    let held: Vec<&[u8]> = ring.iter().collect();
-    prop_assert_eq!(held.len(), ring.len());
-    prop_assert!(ring.len() <= N);
-    // The held frames are the newest `len` pushes, in order.
-    let suffix = &pushed[pushed.len() - held.len()..];
-    for (got, (_, want)) in held.iter().zip(suffix) {
-        prop_assert_eq!(*got, &want[..]);
-    }
-    let bytes: usize = suffix.iter().map(|(id, f)| id.len() + f.len()).sum();
-    prop_assert!(bytes <= ring.capacity_bytes());
-    // `since` for every id ever pushed.
-    for (i, (id, _)) in pushed.iter().enumerate() {
-        let newest_with_id = pushed.iter().rposition(|(other, _)| other == id).unwrap();
-        let retained_from = pushed.len() - held.len();
-        let result = ring.since(id).map(|frames| frames.collect::<Vec<_>>());
-        if id.is_empty() || newest_with_id < retained_from {
-            prop_assert_eq!(result, Err(NotRetained));
-        } else if i == newest_with_id {
-            let want: Vec<&[u8]> =
-                pushed[newest_with_id + 1..].iter().map(|(_, f)| &f[..]).collect();
-            prop_assert_eq!(result, Ok(want));
-        }
-    }
-    prop_assert_eq!(ring.since("never-pushed").err(), Some(NotRetained));
-    Ok(())
-}
+/// The model the `replay` fuzz target checks against, shared: the held
+/// frames are the newest run of pushes within both bounds, and `since`
+/// answers exactly from that run.
+#[allow(dead_code)]
+#[path = "../../fuzz/src/lib.rs"]
+mod targets;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)))]
@@ -68,7 +44,7 @@ proptest! {
                 }
                 Err(e) => prop_assert!(false, "unexpected {e}"),
             }
-            check(&ring, &pushed)?;
+            targets::check_ring(&ring, &pushed);
         }
     }
 }
