@@ -2,10 +2,11 @@
 //! replay the committed corpus through exactly the code the fuzzer runs.
 //! Each function panics when an invariant breaks; that is the finding.
 
+use sse_core::client::Target;
 use sse_core::http::{
     parse_request, parse_response, BodyDecoder, BodyFraming, ChunkedDecoder, Url, EMPTY_HEADER,
 };
-use sse_core::owned::{Request, Target};
+use sse_core::server::Request;
 use sse_core::{Frame, FrameError, Limits, NotRetained, Parser, ReplayError, ReplayRing};
 
 #[allow(dead_code, missing_docs)]

@@ -1,18 +1,18 @@
 //! # sse-async-std
 //!
-//! Server-Sent Events over `futures-io`, for async-std and smol (smol is
-//! async-std's successor and a first-class target). Built on sse-core: no
-//! SSE parsing, formatting or HTTP logic of its own.
+//! Server-Sent Events for async-std and smol. Both run on async-io, so one
+//! runtime binding serves them: timers and TCP come from async-io, and
+//! only spawning differs ([`AsyncStd`] with feature `async-std`, [`Smol`]
+//! with feature `smol`; any other executor implements [`Executor`]). The
+//! writer, reader, client and server are the std layer's (`sse-async`),
+//! re-exported under the same names every runtime crate uses; the
+//! protocol is `sse-core`'s.
 //!
 //! - [`EventWriter`]: events, comments and keep-alive to any `AsyncWrite`.
 //! - [`EventReader`]: a `Stream` of events from any `AsyncRead`.
 //! - [`Server`]: routes hub streams (with `Last-Event-ID` resume), stream
 //!   handlers and pages on a TCP listener, with graceful shutdown.
 //! - [`EventSource`]: a reconnecting client with EventSource semantics.
-//!
-//! The crate forces no runtime: timers, spawning and TCP come from a
-//! [`Runtime`]. Feature `smol` provides [`Smol`], feature `async-std`
-//! provides [`AsyncStd`].
 //!
 //! ```
 //! # #[cfg(feature = "smol")]
@@ -23,7 +23,7 @@
 //! let hub = Hub::new(HubConfig::default());
 //! let listener = Smol.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
 //! let url = format!("http://{}/events", Smol.local_addr(&listener).unwrap());
-//! let server = Server::new(Smol).hub("/events", hub.clone());
+//! let server = Server::<Smol>::new().hub("/events", hub.clone());
 //! Smol.spawn(async move {
 //!     let _ = server.serve(listener, std::future::pending()).await;
 //! });
@@ -36,7 +36,7 @@
 //!     }
 //!     publisher.publish(&Frame::new().id("1").data("hello")).unwrap();
 //! });
-//! let mut source = EventSource::new(Smol, &url).unwrap();
+//! let mut source = EventSource::<Smol>::new(&url).unwrap();
 //! let event = source.next_event().await.unwrap().unwrap();
 //! assert_eq!((event.id.as_str(), event.data.as_str()), ("1", "hello"));
 //! # });
@@ -45,20 +45,36 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-mod client;
-mod reader;
-mod runtime;
-mod server;
-mod writer;
+pub use sse_async::{
+    ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, EventReader,
+    EventSource, EventWriter, Executor, Frames, Hub, HubConfig, MessageEvent, PublishError,
+    ReadError, ReaderConfig, Request, Runtime, Server, ServerConfig, Subscription, Target, Task,
+    TcpConnector, Transport, Update, WriteError, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE,
+    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES, DEFAULT_QUEUE_FRAMES,
+    DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT,
+    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
+};
 
-pub use client::{ClientConfig, ClientError, EventSource};
-pub use reader::EventReader;
+/// async-std's executor; timers and TCP from async-io.
 #[cfg(feature = "async-std")]
-pub use runtime::AsyncStd;
-pub use runtime::Runtime;
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsyncStd;
+
+#[cfg(feature = "async-std")]
+impl Executor for AsyncStd {
+    fn spawn_boxed(&self, task: Task) {
+        drop(async_std::task::spawn(task));
+    }
+}
+
+/// smol's global executor; timers and TCP from async-io.
 #[cfg(feature = "smol")]
-pub use runtime::Smol;
-pub use server::{Server, ServerConfig};
-pub use sse_core::owned::{MessageEvent, ReadError, ReaderConfig, Request, WriteError};
-pub use sse_hub::{Hub, HubConfig, PublishError, Subscription};
-pub use writer::{EventWriter, DEFAULT_KEEP_ALIVE};
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Smol;
+
+#[cfg(feature = "smol")]
+impl Executor for Smol {
+    fn spawn_boxed(&self, task: Task) {
+        smol::spawn(task).detach();
+    }
+}

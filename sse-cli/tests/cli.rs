@@ -215,7 +215,7 @@ fn answering(response: &'static str) -> String {
 #[test]
 fn errors_have_a_message_and_a_status() {
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
-        (vec!["ftp://example.test/".into()], 2, "not an http:// URL"),
+        (vec!["ftp://example.test/".into()], 2, "not an http:// or https:// URL"),
         (
             vec!["-H".into(), "no colon".into(), "http://127.0.0.1:1/".into()],
             2,

@@ -79,4 +79,16 @@ impl BodyDecoder {
             State::Chunked(chunked) => chunked.decode(input),
         }
     }
+
+    /// Returns the last `n` payload bytes of the previous [`decode`](Self::decode)
+    /// to the body: they were not used, and the caller passes them in again
+    /// (payload is always at the end of what a call consumed).
+    pub(crate) fn give_back(&mut self, n: usize) {
+        let n = n as u64;
+        match &mut self.state {
+            State::UntilClose => {}
+            State::Length(left) => *left += n,
+            State::Chunked(chunked) => chunked.give_back(n),
+        }
+    }
 }

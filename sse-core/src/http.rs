@@ -429,6 +429,16 @@ pub fn write_request<S: Sink>(
     sink: &mut S,
     req: &ClientRequest<'_>,
 ) -> Result<(), HeadWriteError<S::Error>> {
+    write_request_with(sink, req, |_| true)
+}
+
+/// [`write_request`], writing only the extra headers whose name `keep`
+/// accepts (every header is still checked for injection).
+pub(crate) fn write_request_with<S: Sink>(
+    sink: &mut S,
+    req: &ClientRequest<'_>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), HeadWriteError<S::Error>> {
     let ok = valid_name(req.method)
         && !req.path.is_empty()
         && !req.path.bytes().any(|b| b <= b' ')
@@ -450,7 +460,7 @@ pub fn write_request<S: Sink>(
     if !req.last_event_id.is_empty() {
         put(sink, &[b"Last-Event-ID: ", req.last_event_id.as_bytes(), b"\r\n"])?;
     }
-    for (name, value) in req.headers {
+    for (name, value) in req.headers.iter().filter(|(name, _)| keep(name)) {
         put(sink, &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"])?;
     }
     if let Some(body) = req.body {
@@ -711,6 +721,15 @@ impl ChunkedDecoder {
     /// Whether the terminating chunk and trailer have been read.
     pub fn is_done(&self) -> bool {
         self.state == Chunked::Done
+    }
+
+    /// Un-reads the last `n` data bytes the previous call returned.
+    pub(crate) fn give_back(&mut self, n: u64) {
+        self.state = match self.state {
+            Chunked::Data { remaining } => Chunked::Data { remaining: remaining + n },
+            Chunked::DataCr if n > 0 => Chunked::Data { remaining: n },
+            state => state,
+        };
     }
 
     /// Decodes from the start of `input` until payload bytes are found, the

@@ -68,6 +68,7 @@ extern crate std;
 extern crate alloc;
 
 mod body;
+pub mod client;
 mod encoder;
 mod error;
 pub mod http;
@@ -77,6 +78,7 @@ mod parser;
 mod reconnect;
 mod replay;
 mod scan;
+pub mod server;
 #[cfg(feature = "json")]
 pub mod typed;
 mod url;
@@ -88,7 +90,7 @@ pub use parser::{
     Event, Feed, Limits, Parser, Status, DEFAULT_MAX_EVENT_TYPE_LEN, DEFAULT_MAX_ID_LEN,
 };
 pub use reconnect::{
-    is_event_stream, Action, FailReason, ReadyState, Reconnect, ReconnectConfig,
+    is_event_stream, Action, FailReason, Jitter, ReadyState, Reconnect, ReconnectConfig,
     DEFAULT_HEALTHY_AFTER_MS, DEFAULT_JITTER_PERMILLE, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_REDIRECTS,
     DEFAULT_MIN_BACKOFF_MS, DEFAULT_RECONNECT_MS,
 };

@@ -223,8 +223,16 @@ struct Borrowed {
     block_end: usize,
 }
 
+/// What [`Parser::feed_ready`] found: [`Status`] without the borrow of
+/// the parser.
+pub(crate) enum Fed<'i> {
+    Ready(Ready<'i>),
+    Error(ParseError),
+    NeedMore,
+}
+
 /// A block ready to become an [`Event`]: where each value lives.
-struct Ready<'i> {
+pub(crate) struct Ready<'i> {
     data: Text<'i>,
     event_type: Option<Text<'i>>,
     /// The id, when it can be borrowed from the input.
@@ -452,6 +460,22 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// again on a later call.
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
+        let (consumed, fed) = self.feed_ready(input);
+        let status = match fed {
+            Fed::Ready(ready) => Status::Event(self.event(ready)),
+            Fed::Error(e) => Status::Error(e),
+            Fed::NeedMore => Status::NeedMore,
+        };
+        Feed { consumed, status }
+    }
+
+    /// [`feed`](Self::feed) up to a dispatched block, which is returned
+    /// as where its values live rather than as an [`Event`]: the result
+    /// borrows only the input, so a caller can loop over inputs and build
+    /// the event (with [`event`](Self::event)) only in the branch that
+    /// returns it.
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    pub(crate) fn feed_ready<'i>(&mut self, input: &'i [u8]) -> (usize, Fed<'i>) {
         // Hot path, kept small so it inlines: inside a data value (the usual
         // state when input trickles in a few bytes at a time), input without
         // a line end is only appended.
@@ -459,14 +483,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
             match find_eol(input) {
                 None => {
-                    let status = match self.push_data(input) {
-                        Ok(()) => Status::NeedMore,
+                    let fed = match self.push_data(input) {
+                        Ok(()) => Fed::NeedMore,
                         Err(e) => {
                             self.abort_block(&mut Borrowed::default());
-                            Status::Error(e)
+                            Fed::Error(e)
                         }
                     };
-                    return Feed { consumed: input.len(), status };
+                    return (input.len(), fed);
                 }
                 Some(i) => data_eol = Some(i),
             }
@@ -474,24 +498,25 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         self.feed_lines(input, data_eol)
     }
 
-    /// [`feed`](Self::feed) past its hot path; `data_eol` is where the data
-    /// value in progress ends, if the hot path found that out already.
+    /// [`feed_ready`](Self::feed_ready) past its hot path; `data_eol` is
+    /// where the data value in progress ends, if the hot path found that
+    /// out already.
     #[inline(never)]
-    fn feed_lines<'p, 'i: 'p>(&'p mut self, input: &'i [u8], data_eol: Option<usize>) -> Feed<'p> {
+    fn feed_lines<'i>(&mut self, input: &'i [u8], data_eol: Option<usize>) -> (usize, Fed<'i>) {
         let mut borrowed = Borrowed::default();
         let (consumed, step) = self.run(input, &mut borrowed, data_eol);
-        let status = match step {
+        let fed = match step {
             Step::NeedMore => {
                 self.spill(input, borrowed);
-                Status::NeedMore
+                Fed::NeedMore
             }
-            Step::Error(e) => Status::Error(e),
+            Step::Error(e) => Fed::Error(e),
             Step::Dispatch => match self.dispatch(input, borrowed) {
-                Ok(ready) => Status::Event(self.event(ready)),
-                Err(e) => Status::Error(e),
+                Ok(ready) => Fed::Ready(ready),
+                Err(e) => Fed::Error(e),
             },
         };
-        Feed { consumed, status }
+        (consumed, fed)
     }
 
     /// Returns the next event (or limit error) from `input`, advancing it
@@ -1095,7 +1120,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     #[inline]
-    fn event<'p, 'i: 'p>(&'p self, ready: Ready<'i>) -> Event<'p> {
+    pub(crate) fn event<'p, 'i: 'p>(&'p self, ready: Ready<'i>) -> Event<'p> {
         let Ready { data, event_type, id, retry } = ready;
         let text = |t: Text<'i>| -> &'p str {
             match t {

@@ -353,3 +353,33 @@ impl Reconnect {
         }
     }
 }
+
+/// Jitter for reconnect delays: a xorshift generator. Delays need spread
+/// between clients, not cryptographic strength.
+///
+/// ```
+/// use sse_core::Jitter;
+/// let mut a = Jitter::new(1);
+/// let mut b = Jitter::new(1);
+/// assert_eq!(a.next_u64(), b.next_u64()); // the seed decides the sequence
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Jitter(u64);
+
+impl Jitter {
+    /// A generator from `seed` (any value; zero is made odd).
+    pub const fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    /// The next value, as [`Reconnect::on_response`] and
+    /// [`Reconnect::on_disconnect`] take it.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}

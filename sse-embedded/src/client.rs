@@ -1,119 +1,150 @@
-//! The client side of the handshake, with reconnect decisions from the
-//! core's [`Reconnect`] policy; the caller owns time and sleeps the delays
-//! it is given.
-
-use core::ops::Range;
+//! The client: moves bytes for the core's [`Connection`], which decides
+//! everything (the response head, the body's framing, redirects, when to
+//! reconnect, `Last-Event-ID`). The caller owns time and sockets: it
+//! connects where it is told and sleeps until the retry instant.
 
 use embedded_io_async::{Read, Write};
-use sse_core::http::{
-    parse_response, write_request, BodyDecoder, ClientRequest, HeadWriteError, EMPTY_HEADER,
-};
-use sse_core::{Action, FailReason, Reconnect, SliceSink};
+use sse_core::client::{Connection, Request, Step};
+use sse_core::http::{HeadWriteError, Url};
+use sse_core::SliceSink;
 
 use crate::Error;
 
-/// Header slots for a response head.
-const RESPONSE_HEADERS: usize = 32;
-
-/// An opened response body: how it is framed, and which of its first
-/// bytes already sit in the handshake buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Body {
-    pub(crate) decoder: BodyDecoder,
-    /// Start of the body's bytes in the handshake buffer.
-    pub start: usize,
-    /// End of the bytes read so far.
-    pub end: usize,
+/// An event source's client side on caller buffers: the [`Connection`]
+/// (with its parser buffer) and a buffer for the request and the bytes
+/// read. The buffer must hold a whole response head (the connection's
+/// `max_head_bytes`, or the head is refused as too large).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use sse_core::client::{Connection, ConnectionConfig, Request, Step};
+/// use sse_core::http::Url;
+/// use sse_core::Parser;
+/// use sse_embedded::Client;
+///
+/// // A socket stand-in: the response in, the request out.
+/// struct Socket { input: &'static [u8], output: Vec<u8> }
+/// # impl embedded_io::ErrorType for Socket { type Error = core::convert::Infallible; }
+/// # impl embedded_io_async::Read for Socket {
+/// #     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+/// #         let n = buf.len().min(self.input.len());
+/// #         buf[..n].copy_from_slice(&self.input[..n]);
+/// #         self.input = &self.input[n..];
+/// #         Ok(n)
+/// #     }
+/// # }
+/// # impl embedded_io_async::Write for Socket {
+/// #     async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+/// #         self.output.extend_from_slice(buf);
+/// #         Ok(buf.len())
+/// #     }
+/// # }
+/// let url = Url::parse("http://sensor.local/events").unwrap();
+/// let (mut parser_buf, mut buf) = ([0u8; 256], [0u8; 512]);
+/// let conn = Connection::new(Parser::new(&mut parser_buf[..]), ConnectionConfig::DEFAULT, 42);
+/// let mut client = Client::new(conn, &mut buf);
+/// let mut socket = Socket {
+///     input: b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\ndata: 21.5\n\n",
+///     output: Vec::new(),
+/// };
+/// let clock = || 0; // the caller's milliseconds
+/// client.start(&mut socket, &Request::get(url), &url, clock()).await.unwrap();
+/// assert!(socket.output.starts_with(b"GET /events HTTP/1.1\r\n"));
+/// let opened = client.next_with(&mut socket, &clock, |step| matches!(step, Step::Open { .. })).await;
+/// assert!(opened);
+/// let data = client.next_with(&mut socket, &clock, |step| match step {
+///     Step::Event(event) => event.data.parse::<f32>().ok(),
+///     _ => None,
+/// });
+/// assert_eq!(data.await, Some(21.5));
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct Client<'b, P> {
+    conn: Connection<P>,
+    buf: &'b mut [u8],
+    /// Bytes read and not yet used: `buf[start..end]`.
+    start: usize,
+    end: usize,
 }
 
-/// What a connection attempt came to, as the core's policy decides.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Handshake {
-    /// Read events: make an [`EventReader::for_body`](crate::EventReader::for_body)
-    /// with the same buffer.
-    Open(Body),
-    /// Connect to the `Location` value at this range of the buffer
-    /// (resolve it with `sse_core::http::Url::resolve`).
-    Redirect(Range<usize>),
-    /// Wait this long, then connect again (with `Last-Event-ID`).
-    Retry {
-        /// The delay in milliseconds.
-        delay_ms: u64,
-    },
-    /// Stop for good (204, a wrong status or content type, too many
-    /// redirects).
-    Fail(FailReason),
-}
-
-/// Sends `request` and reads the response head into `buf`, then lets
-/// `policy` decide. `now_ms` is any monotonic clock; `rng` feeds the
-/// backoff jitter. After a dropped connection, ask
-/// `policy.on_disconnect(now_ms, rng)` for the delay.
-///
-/// # Errors
-///
-/// [`Error::BufferTooSmall`] if the request does not fit `buf`,
-/// [`Error::InvalidRequest`] if it would inject into the head. Then the
-/// connection failed: [`Error::Head`] for a malformed or oversized
-/// response head, [`Error::Closed`] and [`Error::Io`]; ask
-/// `policy.on_disconnect` how long to wait before the next attempt.
-pub async fn connect<S: Read + Write>(
-    io: &mut S,
-    request: &ClientRequest<'_>,
-    buf: &mut [u8],
-    policy: &mut Reconnect,
-    now_ms: u64,
-    rng: &mut impl FnMut() -> u64,
-) -> Result<Handshake, Error<S::Error>> {
-    let mut sink = SliceSink::new(buf);
-    match write_request(&mut sink, request) {
-        Ok(()) => {}
-        Err(HeadWriteError::Invalid) => return Err(Error::InvalidRequest),
-        Err(HeadWriteError::Sink(never)) => match never {},
+impl<'b, P: AsRef<[u8]> + AsMut<[u8]>> Client<'b, P> {
+    /// A client driving `conn`, with `buf` for the request and for reads.
+    pub fn new(conn: Connection<P>, buf: &'b mut [u8]) -> Self {
+        Self { conn, buf, start: 0, end: 0 }
     }
-    let required = sink.len();
-    let bytes = sink.written().ok_or(Error::BufferTooSmall { required })?;
-    io.write_all(bytes).await.map_err(Error::Io)?;
-    io.flush().await.map_err(Error::Io)?;
 
-    let max = buf.len();
-    let mut len = 0;
-    loop {
-        if len == max {
-            return Err(Error::Head(sse_core::http::HeadError::TooLarge { limit: max }));
+    /// The connection: the last event ID, the ready state, the deadline
+    /// ([`Connection::poll_timeout`]), and `handle_timeout` when it passes.
+    pub fn connection(&mut self) -> &mut Connection<P> {
+        &mut self.conn
+    }
+
+    /// Starts an attempt on a fresh socket to `target` (the origin, or where
+    /// the last [`Step::Redirect`] pointed): sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Failed`] once the source failed or was closed;
+    /// [`Error::InvalidRequest`] if the request would inject into the head;
+    /// [`Error::BufferTooSmall`] if it does not fit the buffer (nothing
+    /// sent either way); [`Error::Io`].
+    pub async fn start<S: Write>(
+        &mut self,
+        io: &mut S,
+        request: &Request<'_>,
+        target: &Url<'_>,
+        now_ms: u64,
+    ) -> Result<(), Error<S::Error>> {
+        self.conn.start(now_ms).map_err(Error::Failed)?;
+        (self.start, self.end) = (0, 0);
+        let mut sink = SliceSink::new(self.buf);
+        match self.conn.write_request(request, target, &mut sink) {
+            Ok(()) => {}
+            Err(HeadWriteError::Invalid) => return Err(Error::InvalidRequest),
+            Err(HeadWriteError::Sink(never)) => match never {},
         }
-        let n = io.read(&mut buf[len..]).await.map_err(Error::Io)?;
-        if n == 0 {
-            return Err(Error::Closed);
-        }
-        len += n;
-        let mut headers = [EMPTY_HEADER; RESPONSE_HEADERS];
-        let Some(head) = parse_response(&buf[..len], &mut headers, max).map_err(Error::Head)?
-        else {
-            continue;
-        };
-        // An unusable head (a bad `Content-Length`, say) fails before the
-        // policy sees it: the caller treats it as a failed connection.
-        let framing = head.framing().map_err(Error::Head)?;
-        let action = policy.on_response(head.status, head.content_type(), now_ms, rng);
-        return Ok(match action {
-            Action::Open => {
-                let decoder = BodyDecoder::new(framing);
-                Handshake::Open(Body { decoder, start: head.head_len, end: len })
+        let required = sink.len();
+        let bytes = sink.written().ok_or(Error::BufferTooSmall { required })?;
+        io.write_all(bytes).await.map_err(Error::Io)?;
+        io.flush().await.map_err(Error::Io)
+    }
+
+    /// Reads until the connection has something to say, and lends that
+    /// [`Step`] to `use_step` (events may borrow the buffers). `clock` is
+    /// the caller's milliseconds. After [`Step::Retry`], close the socket
+    /// and sleep until `at_ms`; after [`Step::Redirect`], connect to the
+    /// location; after [`Step::Failed`], stop. A read that fails or ends
+    /// becomes the connection's [`Step::Retry`] (or [`Step::Failed`]).
+    pub async fn next_with<S: Read, T>(
+        &mut self,
+        io: &mut S,
+        clock: &impl Fn() -> u64,
+        use_step: impl FnOnce(Step<'_>) -> T,
+    ) -> T {
+        loop {
+            if self.start < self.end {
+                let mut rest = &self.buf[self.start..self.end];
+                let before = rest.len();
+                let step = self.conn.handle_input(&mut rest, clock());
+                self.start += before - rest.len();
+                if !matches!(step, Step::NeedMore) {
+                    return use_step(step);
+                }
             }
-            Action::Redirect => match head.location() {
-                Some(location) => {
-                    // The value is a slice of `buf`: find where.
-                    let start = location.as_ptr() as usize - buf.as_ptr() as usize;
-                    Handshake::Redirect(start..start + location.len())
-                }
-                None => {
-                    policy.close();
-                    Handshake::Fail(FailReason::Status(head.status))
-                }
-            },
-            Action::Retry { delay_ms } => Handshake::Retry { delay_ms },
-            Action::Fail(reason) => Handshake::Fail(reason),
-        });
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                (self.start, self.end) = (0, self.end - self.start);
+            }
+            if self.end == self.buf.len() {
+                // A response head larger than the buffer.
+                return use_step(self.conn.handle_error(clock()));
+            }
+            match io.read(&mut self.buf[self.end..]).await {
+                Ok(0) => return use_step(self.conn.handle_eof(clock())),
+                Ok(n) => self.end += n,
+                Err(_) => return use_step(self.conn.handle_error(clock())),
+            }
+        }
     }
 }

@@ -32,6 +32,8 @@ pub enum Error<E> {
     Head(HeadError),
     /// The request was refused with this status (already sent).
     Refused(u16),
+    /// The event source failed for good or was closed: no more attempts.
+    Failed(sse_core::FailReason),
     /// The chunked response body is malformed.
     Body(ChunkedError),
     /// A head to send would carry an injected line: the request's method,
@@ -53,6 +55,7 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
             Self::Limit(e) => write!(f, "{e}"),
             Self::Head(e) => write!(f, "{e}"),
             Self::Refused(status) => write!(f, "request refused with status {status}"),
+            Self::Failed(reason) => write!(f, "event source failed: {reason}"),
             Self::Body(e) => write!(f, "{e}"),
             Self::InvalidRequest => f.write_str("request would inject into the HTTP head"),
         }
@@ -71,7 +74,7 @@ impl<E: embedded_io::Error> embedded_io::Error for Error<E> {
             #[cfg(feature = "json")]
             Self::Typed(_) => ErrorKind::InvalidData,
             Self::Limit(_) | Self::Head(_) | Self::Body(_) => ErrorKind::InvalidData,
-            Self::Refused(_) => ErrorKind::Other,
+            Self::Refused(_) | Self::Failed(_) => ErrorKind::Other,
         }
     }
 }

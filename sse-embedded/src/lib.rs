@@ -5,11 +5,14 @@
 //! buffers are the caller's; all protocol logic is sse-core's.
 //!
 //! - Server: [`accept`] (or [`read_request`], [`start_stream`],
-//!   [`refuse`]) answers the handshake; an [`EventWriter`] streams events.
+//!   [`refuse`]) answers the handshake the core's `Handshake` decides; an
+//!   [`EventWriter`] streams events.
 //!   Resume with the core's `ReplayRing::since(last_event_id)`.
-//! - Client: [`connect`] sends the request and reads the head, and the
-//!   core's `Reconnect` policy decides ([`Handshake`]); an [`EventReader`]
-//!   parses the body. The caller owns time: it sleeps the delays it gets.
+//! - Client: a [`Client`] moves bytes for the core's client `Connection`,
+//!   which decides everything (head, framing, redirects, reconnects,
+//!   `Last-Event-ID`). The caller owns time and sockets: it connects where
+//!   it is told and sleeps until the retry instant.
+//! - [`EventReader`] parses a raw event stream (no HTTP around it).
 //! - Keep-alive is the caller's too: [`EventWriter::keep_alive`] when the
 //!   stream was idle.
 //!
@@ -61,7 +64,7 @@ mod reader;
 mod server;
 mod writer;
 
-pub use client::{connect, Body, Handshake};
+pub use client::Client;
 pub use error::Error;
 pub use reader::EventReader;
 pub use server::{accept, read_request, refuse, start_stream};

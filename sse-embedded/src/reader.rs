@@ -1,14 +1,15 @@
-//! Reading events from an `embedded_io_async::Read`, with caller buffers.
+//! Reading a raw event stream (no HTTP around it) from an
+//! `embedded_io_async::Read`, with caller buffers. A response body is the
+//! [`Client`](crate::Client)'s.
 
 use embedded_io_async::Read;
-use sse_core::http::{BodyDecoder, BodyFraming};
 use sse_core::{Event, Parser, Status};
 
 use crate::Error;
 
-/// Reads events: raw bytes land in the caller's read buffer, are
-/// de-framed (chunked, by length, or until close) and parsed into the
-/// caller's parser buffer. Nothing is allocated.
+/// Reads events from a raw event stream (a serial line, a pipe, a body an
+/// HTTP stack already de-framed): bytes land in the caller's read buffer
+/// and are parsed into the caller's parser buffer. Nothing is allocated.
 ///
 /// Events are lent to a closure, since they may borrow from either buffer:
 ///
@@ -29,42 +30,23 @@ pub struct EventReader<'b, R> {
     io: R,
     parser: Parser<&'b mut [u8]>,
     buf: &'b mut [u8],
-    body: BodyDecoder,
-    /// Raw bytes not yet de-framed: `buf[raw.0..raw.1]`.
-    raw: (usize, usize),
-    /// De-framed bytes not yet parsed: `buf[data.0..data.1]`.
-    data: (usize, usize),
+    /// Bytes read and not yet parsed: `buf[start..end]`.
+    start: usize,
+    end: usize,
     done: bool,
 }
 
 impl<'b, R: Read> EventReader<'b, R> {
-    /// A reader of a raw event stream (the body runs until close), with
-    /// `parser_buf` for events (their data, id and type) and `read_buf`
-    /// for reads.
+    /// A reader with `parser_buf` for events (their data, id and type) and
+    /// `read_buf` for reads.
     pub fn new(io: R, parser_buf: &'b mut [u8], read_buf: &'b mut [u8]) -> Self {
-        Self::for_body(io, Parser::new(parser_buf), read_buf, crate::Body::until_close())
+        Self::with_parser(io, Parser::new(parser_buf), read_buf)
     }
 
-    /// A reader of a response body that [`connect`](crate::connect) opened:
-    /// its first bytes are already in `read_buf` (pass the buffer the
-    /// handshake used).
-    pub fn for_body(
-        io: R,
-        parser: Parser<&'b mut [u8]>,
-        read_buf: &'b mut [u8],
-        body: crate::Body,
-    ) -> Self {
-        let end = body.end.min(read_buf.len());
-        let start = body.start.min(end);
-        Self {
-            io,
-            parser,
-            buf: read_buf,
-            body: body.decoder,
-            raw: (start, end),
-            data: (0, 0),
-            done: false,
-        }
+    /// A reader with a parser of the caller's (its own limits, or a seeded
+    /// last event ID).
+    pub fn with_parser(io: R, parser: Parser<&'b mut [u8]>, read_buf: &'b mut [u8]) -> Self {
+        Self { io, parser, buf: read_buf, start: 0, end: 0, done: false }
     }
 
     /// The next event, lent to `use_event`; its result is returned.
@@ -73,7 +55,7 @@ impl<'b, R: Read> EventReader<'b, R> {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] and [`Error::Body`] end the stream.
+    /// [`Error::Io`] ends the stream.
     pub async fn next_with<T>(
         &mut self,
         use_event: impl FnOnce(&Event<'_>) -> T,
@@ -82,45 +64,18 @@ impl<'b, R: Read> EventReader<'b, R> {
             if self.done {
                 return None;
             }
-            let (start, end) = self.data;
-            if start < end {
-                let feed = self.parser.feed(&self.buf[start..end]);
-                self.data.0 += feed.consumed;
+            if self.start < self.end {
+                let feed = self.parser.feed(&self.buf[self.start..self.end]);
+                self.start += feed.consumed;
                 match feed.status {
                     Status::Event(event) => return Some(Ok(use_event(&event))),
                     Status::Error(e) => return Some(Err(Error::Limit(e))),
                     Status::NeedMore => continue,
                 }
             }
-            if self.body.is_done() {
-                // Bytes after the body's end are not part of the stream.
-                self.finish();
-                continue;
-            }
-            let (start, end) = self.raw;
-            if start < end {
-                let step = match self.body.decode(&self.buf[start..end]) {
-                    Ok(step) => step,
-                    Err(e) => {
-                        self.finish();
-                        return Some(Err(Error::Body(e)));
-                    }
-                };
-                // The payload is the tail of what the decoder consumed.
-                let stop = start + step.consumed;
-                self.data = (stop - step.data.len(), stop);
-                self.raw.0 = stop;
-                continue;
-            }
             match self.io.read(self.buf).await {
-                Ok(0) => {
-                    let clean = self.body.may_end();
-                    self.finish();
-                    if !clean {
-                        return Some(Err(Error::Closed));
-                    }
-                }
-                Ok(n) => self.raw = (0, n),
+                Ok(0) => self.finish(),
+                Ok(n) => (self.start, self.end) = (0, n),
                 Err(e) => {
                     self.finish();
                     return Some(Err(Error::Io(e)));
@@ -129,19 +84,17 @@ impl<'b, R: Read> EventReader<'b, R> {
         }
     }
 
-    /// The last event ID, for `Last-Event-ID` when reconnecting.
+    /// The last event ID.
     pub fn last_event_id(&self) -> &str {
         self.parser.last_event_id()
     }
 
-    /// The last `retry` value, in milliseconds: hand it to
-    /// `Reconnect::set_retry`.
+    /// The last `retry` value, in milliseconds.
     pub fn retry(&self) -> Option<u64> {
         self.parser.retry()
     }
 
-    /// The transport and the parser back (the parser keeps the last event
-    /// ID for the next connection).
+    /// The transport and the parser back.
     pub fn into_parts(self) -> (R, Parser<&'b mut [u8]>) {
         (self.io, self.parser)
     }
@@ -149,12 +102,5 @@ impl<'b, R: Read> EventReader<'b, R> {
     fn finish(&mut self) {
         self.done = true;
         self.parser.finish();
-    }
-}
-
-impl crate::Body {
-    /// A body that runs until the connection closes, with nothing read yet.
-    pub const fn until_close() -> Self {
-        Self { decoder: BodyDecoder::new(BodyFraming::UntilClose), start: 0, end: 0 }
     }
 }

@@ -1,11 +1,11 @@
-//! The server side of the handshake: read the request head into caller
-//! buffers, answer, and start the stream.
+//! The server side: read the request head into caller buffers, let the
+//! core's [`Handshake`] decide, answer, and start the stream.
 
 use embedded_io_async::{Read, Write};
 use sse_core::http::{
-    parse_request, write_status_head, write_stream_head, HeadError, Header, RequestHead,
-    StreamHead, EMPTY_HEADER,
+    write_status_head, write_stream_head, Header, RequestHead, StreamHead, EMPTY_HEADER,
 };
+use sse_core::server::{Decision, Handshake, Resource};
 use sse_core::SliceSink;
 
 use crate::Error;
@@ -13,48 +13,49 @@ use crate::Error;
 /// Header slots used to find where a head ends while it arrives.
 const PROBE_HEADERS: usize = 32;
 
-/// Reads a request head into `buf` and parses it into `headers`. A head
-/// larger than `buf`, with more lines than `headers`, or malformed is
-/// answered (431 or 400) before the error is returned.
+/// Reads a request head into `buf` (its size is the head limit) and lets
+/// the core's [`Handshake`] decide with `route` (what the server has at a
+/// path), parsing into the caller's `headers`. A refusal (400, 404, 405,
+/// 431) is answered before it is returned.
 ///
 /// # Errors
 ///
-/// [`Error::Head`] (already answered), [`Error::Closed`], [`Error::Io`].
+/// [`Error::Refused`] with the status sent, [`Error::Closed`],
+/// [`Error::Io`].
 pub async fn read_request<'h, 'b, S: Read + Write>(
     io: &mut S,
     buf: &'b mut [u8],
     headers: &'h mut [Header<'b>],
-) -> Result<RequestHead<'h, 'b>, Error<S::Error>> {
+    route: impl Fn(&str) -> Option<Resource>,
+) -> Result<Decision<'h, 'b>, Error<S::Error>> {
     let max = buf.len();
+    let handshake = Handshake::new().with_max_head_bytes(max);
     let mut len = 0;
     loop {
         if len == max {
-            return refuse_head(io, HeadError::TooLarge { limit: max }).await;
+            return refuse_with(io, 431).await;
         }
         let n = io.read(&mut buf[len..]).await.map_err(Error::Io)?;
         if n == 0 {
             return Err(Error::Closed);
         }
         len += n;
+        // Until the head is whole, parse into slots of our own: the
+        // caller's borrow the buffer, which the next read writes.
         let mut probe = [EMPTY_HEADER; PROBE_HEADERS];
-        match parse_request(&buf[..len], &mut probe, max) {
-            Ok(Some(_)) => break,
-            Ok(None) => {}
-            // Too many lines for the probe: the caller's slots decide below
-            // (and name their own limit if they are too few).
-            Err(HeadError::TooManyHeaders { .. }) => {
-                if head_ends(&buf[..len]) {
-                    break;
-                }
-            }
-            Err(e) => return refuse_head(io, e).await,
+        match handshake.read(&buf[..len], &mut probe, &route) {
+            Decision::NeedMore => {}
+            // More lines than the probe holds: the caller's slots decide
+            // once the head has ended.
+            Decision::Refuse(431) if len < max && !head_ends(&buf[..len]) => {}
+            _ => break,
         }
     }
     let buf: &'b [u8] = buf;
-    match parse_request(&buf[..len], headers, max) {
-        Ok(Some(head)) => Ok(head),
-        Ok(None) => refuse_head(io, HeadError::Malformed).await,
-        Err(e) => refuse_head(io, e).await,
+    match handshake.read(&buf[..len], headers, &route) {
+        Decision::Refuse(status) => refuse_with(io, status).await,
+        Decision::NeedMore => refuse_with(io, 400).await,
+        decision => Ok(decision),
     }
 }
 
@@ -63,9 +64,9 @@ fn head_ends(buf: &[u8]) -> bool {
     buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.windows(2).any(|w| w == b"\n\n")
 }
 
-async fn refuse_head<T, S: Write>(io: &mut S, e: HeadError) -> Result<T, Error<S::Error>> {
-    refuse(io, e.status()).await?;
-    Err(Error::Head(e))
+async fn refuse_with<T, S: Write>(io: &mut S, status: u16) -> Result<T, Error<S::Error>> {
+    refuse(io, status).await?;
+    Err(Error::Refused(status))
 }
 
 /// Answers with a bodiless status (e.g. 404, 405, or 204 to tell an
@@ -106,10 +107,10 @@ pub async fn start_stream<S: Write>(
 }
 
 /// The whole server handshake for one stream path: reads the request,
-/// refuses what is not a `GET`/`HEAD` of `path` with a usable
-/// `Last-Event-ID` (with the status the core's check gives), and sends the
-/// stream head.
-/// Returns the request (for its `Last-Event-ID`).
+/// refuses what the core's [`Handshake`] refuses (a method other than
+/// `GET`/`HEAD`, another path, an unusable `Last-Event-ID`, a head over
+/// the limits) with its status, and sends the stream head. Returns the
+/// request (for its `Last-Event-ID`).
 ///
 /// # Errors
 ///
@@ -121,11 +122,13 @@ pub async fn accept<'h, 'b, S: Read + Write>(
     headers: &'h mut [Header<'b>],
     stream: &StreamHead<'_>,
 ) -> Result<RequestHead<'h, 'b>, Error<S::Error>> {
-    let head = read_request(io, buf, headers).await?;
-    if let Err(reject) = head.check(path) {
-        refuse(io, reject.status()).await?;
-        return Err(Error::Refused(reject.status()));
+    let route = |p: &str| (p == path).then_some(Resource::Stream);
+    match read_request(io, buf, headers, route).await? {
+        Decision::Stream(head) => {
+            start_stream(io, stream).await?;
+            Ok(head)
+        }
+        // The route has no pages; a future kind of decision is refused.
+        _ => refuse_with(io, 404).await,
     }
-    start_stream(io, stream).await?;
-    Ok(head)
 }

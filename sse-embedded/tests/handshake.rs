@@ -5,9 +5,10 @@
 use std::future::Future;
 
 use embedded_io::{Error as _, ErrorKind};
-use sse_core::http::{ClientRequest, StreamHead, EMPTY_HEADER};
-use sse_core::{FailReason, Parser, Reconnect, ReconnectConfig};
-use sse_embedded::{accept, connect, Error, EventReader, Handshake};
+use sse_core::client::{Connection, ConnectionConfig, Request, Step};
+use sse_core::http::{StreamHead, Url, EMPTY_HEADER};
+use sse_core::{FailReason, Parser, ReconnectConfig};
+use sse_embedded::{accept, Client, Error, EventReader};
 
 /// A socket that serves `input` at most `step` bytes per read and records
 /// what is written.
@@ -87,85 +88,103 @@ fn the_server_handshake_accepts_and_refuses_with_the_right_status() {
     }
 }
 
-fn handshake(response: &[u8], config: ReconnectConfig) -> (Handshake, Vec<u8>, Vec<u8>) {
+/// What a step was, as text (events as `id|data`).
+fn describe(step: Step<'_>) -> String {
+    match step {
+        Step::Open { status, .. } => format!("open {status}"),
+        Step::Event(e) => format!("event {}|{}", e.id, e.data),
+        Step::Limit(e) => format!("limit {e}"),
+        Step::Redirect { status, location } => format!("redirect {status} {location}"),
+        Step::Retry { delay_ms, cause, .. } => format!("retry {delay_ms}: {cause}"),
+        Step::Failed(reason) => format!("failed {reason:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Runs a client against `response`, served `step` bytes per read, until
+/// the attempt ends; returns the steps and the request sent.
+fn client_steps(response: &[u8], step: usize, config: ReconnectConfig) -> (Vec<String>, String) {
     run(async {
-        let mut socket = Socket::new(response, 5);
-        let mut buf = vec![0u8; 1024];
-        let mut policy = Reconnect::new(config);
-        let request = ClientRequest { last_event_id: "7", ..ClientRequest::get("d:80", "/events") };
-        let result =
-            connect(&mut socket, &request, &mut buf, &mut policy, 0, &mut || 1).await.unwrap();
-        (result, buf, socket.output)
+        let mut socket = Socket::new(response, step);
+        let (mut parser_buf, mut buf) = ([0u8; 512], [0u8; 256]);
+        let config = ConnectionConfig {
+            reconnect: config.with_jitter_permille(0),
+            ..ConnectionConfig::DEFAULT
+        };
+        let mut conn = Connection::new(Parser::new(&mut parser_buf[..]), config, 1);
+        conn.set_last_event_id("7").unwrap();
+        let mut client = Client::new(conn, &mut buf);
+        let url = Url::parse("http://d:80/events").unwrap();
+        client.start(&mut socket, &Request::get(url), &url, 0).await.unwrap();
+        let mut steps = Vec::new();
+        loop {
+            let (text, ends) = client
+                .next_with(&mut socket, &|| 0, |step| {
+                    let ends = matches!(
+                        step,
+                        Step::Retry { .. } | Step::Failed(_) | Step::Redirect { .. }
+                    );
+                    (describe(step), ends)
+                })
+                .await;
+            steps.push(text);
+            if ends {
+                break;
+            }
+        }
+        (steps, String::from_utf8(socket.output).unwrap())
     })
 }
 
 #[test]
-fn the_client_handshake_follows_the_core_policy() {
-    let (result, _, sent) = handshake(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: x\n\n",
+fn the_client_follows_the_core_connection() {
+    let (steps, sent) = client_steps(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 8\ndata: x\n\n",
+        5,
         ReconnectConfig::DEFAULT,
     );
-    assert!(matches!(result, Handshake::Open(_)));
-    let sent = String::from_utf8(sent).unwrap();
+    assert_eq!(steps, ["open 200", "event 8|x", "retry 3000: the server ended the stream"]);
     assert!(sent.starts_with("GET /events HTTP/1.1\r\nHost: d:80\r\n"), "{sent}");
     assert!(sent.contains("Last-Event-ID: 7\r\n"));
 
-    let (result, ..) = handshake(b"HTTP/1.1 204 No Content\r\n\r\n", ReconnectConfig::DEFAULT);
-    assert_eq!(result, Handshake::Fail(FailReason::NoContent));
-    let (result, ..) =
-        handshake(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", ReconnectConfig::DEFAULT);
-    assert_eq!(result, Handshake::Fail(FailReason::ContentType));
-    let (result, buf, _) = handshake(
-        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /moved?x=1\r\n\r\n",
+    let (steps, _) = client_steps(b"HTTP/1.1 204 No Content\r\n\r\n", 5, ReconnectConfig::DEFAULT);
+    assert_eq!(steps, [format!("failed {:?}", FailReason::NoContent)]);
+    let (steps, _) = client_steps(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+        5,
         ReconnectConfig::DEFAULT,
     );
-    let Handshake::Redirect(range) = result else { panic!("{result:?}") };
-    assert_eq!(&buf[range], b"/moved?x=1");
-    let (result, ..) = handshake(
-        b"HTTP/1.1 503 Service Unavailable\r\n\r\n",
-        ReconnectConfig::DEFAULT.with_retry_server_errors(true).with_jitter_permille(0),
+    assert_eq!(steps, [format!("failed {:?}", FailReason::ContentType)]);
+    let (steps, _) = client_steps(
+        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /moved?x=1\r\n\r\n",
+        5,
+        ReconnectConfig::DEFAULT,
     );
-    assert!(matches!(result, Handshake::Retry { delay_ms } if delay_ms > 0), "{result:?}");
+    assert_eq!(steps, ["redirect 307 /moved?x=1"]);
+    let (steps, _) = client_steps(
+        b"HTTP/1.1 503 Service Unavailable\r\n\r\n",
+        5,
+        ReconnectConfig::DEFAULT.with_retry_server_errors(true),
+    );
+    assert_eq!(steps, ["retry 3000: server answered 503"]);
+    // A head larger than the client's buffer ends the attempt.
+    let big = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(300));
+    let (steps, _) = client_steps(big.as_bytes(), 64, ReconnectConfig::DEFAULT);
+    assert_eq!(steps, ["retry 3000: connection failed"]);
 }
 
-/// Runs the client handshake, which must open a stream.
-async fn opened(socket: &mut Socket, buf: &mut [u8]) -> sse_embedded::Body {
-    let mut policy = Reconnect::new(ReconnectConfig::DEFAULT);
-    let request = ClientRequest::get("d", "/events");
-    match connect(socket, &request, buf, &mut policy, 0, &mut || 1).await.unwrap() {
-        Handshake::Open(body) => body,
-        other => panic!("not opened: {other:?}"),
-    }
-}
-
-/// Reads every event of a response, `step` bytes per read at most.
-fn read_all(response: &[u8]) -> (Vec<(String, String)>, Option<String>) {
-    read_all_in(response, 1)
-}
-
-fn read_all_in(response: &[u8], step: usize) -> (Vec<(String, String)>, Option<String>) {
-    run(async {
-        let mut socket = Socket::new(response, step);
-        let mut buf = vec![0u8; 256];
-        let body = opened(&mut socket, &mut buf).await;
-        let mut parser_buf = [0u8; 512];
-        let parser = Parser::new(&mut parser_buf[..]);
-        let mut reader = EventReader::for_body(&mut socket, parser, &mut buf, body);
-        let mut events = Vec::new();
-        let mut error = None;
-        while let Some(item) = reader.next_with(|e| (e.id.to_owned(), e.data.to_owned())).await {
-            match item {
-                Ok(event) => events.push(event),
-                Err(e) => error = Some(e.to_string()),
-            }
-        }
-        (events, error)
-    })
+/// Every event of a response, `step` bytes per read at most, and how the
+/// attempt ended.
+fn read_all_in(response: &[u8], step: usize) -> (Vec<String>, String) {
+    let (mut steps, _) = client_steps(response, step, ReconnectConfig::DEFAULT);
+    let end = steps.pop().unwrap();
+    assert_eq!(steps.first().map(String::as_str), Some("open 200"));
+    (steps.split_off(1), end)
 }
 
 #[test]
 fn bodies_of_every_framing_read_one_byte_at_a_time() {
-    let want = vec![("1".to_owned(), "a".to_owned()), ("2".to_owned(), "b\nc".to_owned())];
+    let want = ["event 1|a", "event 2|b\nc"];
     let stream = "id: 1\ndata: a\n\nid: 2\ndata: b\ndata: c\n\n";
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
     let close = format!("{head}\r\n{stream}");
@@ -177,16 +196,29 @@ fn bodies_of_every_framing_read_one_byte_at_a_time() {
         &stream[9..]
     );
     for response in [close, length, chunked] {
-        let (events, error) = read_all(response.as_bytes());
+        let (events, end) = read_all_in(response.as_bytes(), 1);
         assert_eq!(events, want, "{response:?}");
-        assert_eq!(error, None, "{response:?}");
+        assert_eq!(end, "retry 3000: the server ended the stream", "{response:?}");
     }
-    // A chunked body cut short is an error, not a clean end; the partial
-    // event is not dispatched.
+    // A chunked body cut short is not a clean end; the partial event is
+    // not dispatched.
     let cut = format!("{head}Transfer-Encoding: chunked\r\n\r\n20\r\nid: 1\ndata: a\n\nid: 2\n");
-    let (events, error) = read_all(cut.as_bytes());
+    let (events, end) = read_all_in(cut.as_bytes(), 1);
     assert_eq!(events, want[..1]);
-    assert_eq!(error.as_deref(), Some("connection closed"));
+    assert_eq!(end, "retry 3000: response body cut short");
+}
+
+/// A raw event stream (no HTTP) read one byte at a time.
+#[test]
+fn a_raw_stream_reads_one_byte_at_a_time() {
+    run(async {
+        let mut socket = Socket::new(b"id: 1\ndata: a\n\ndata: partial", 1);
+        let (mut parser_buf, mut read_buf) = ([0u8; 128], [0u8; 8]);
+        let mut reader = EventReader::new(&mut socket, &mut parser_buf, &mut read_buf);
+        let got = reader.next_with(|e| (e.id.to_owned(), e.data.to_owned())).await;
+        assert_eq!(got.unwrap().unwrap(), ("1".to_owned(), "a".to_owned()));
+        assert!(reader.next_with(|_| ()).await.is_none(), "the partial event is dropped");
+    });
 }
 
 #[test]
@@ -221,7 +253,7 @@ fn a_frame_larger_than_the_writer_buffer_is_refused_whole() {
 }
 
 /// Bytes after a length-delimited or chunked body's end arrive in the same
-/// read as the body: they are ignored, and the reader ends (it once spun).
+/// read as the body: they are ignored, and the attempt ends (it once spun).
 #[test]
 fn bytes_after_the_body_end_the_stream_cleanly() {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
@@ -232,32 +264,54 @@ fn bytes_after_the_body_end_the_stream_cleanly() {
         stream.len()
     );
     for response in [length, chunked] {
-        let (events, error) = read_all_in(response.as_bytes(), 4096);
-        assert_eq!(events, [("1".to_owned(), "a".to_owned())], "{response:?}");
-        assert_eq!(error, None);
+        let (events, end) = read_all_in(response.as_bytes(), 4096);
+        assert_eq!(events, ["event 1|a"], "{response:?}");
+        assert_eq!(end, "retry 3000: the server ended the stream");
     }
 }
 
-/// A malformed chunked body ends the stream and leaves the parser clean:
-/// the half-read event does not leak into the next connection.
+/// A malformed chunked body ends the attempt and leaves the parser clean:
+/// the half-read event does not leak into the next attempt.
 #[test]
 fn a_malformed_body_leaves_no_partial_event_behind() {
     run(async {
-        let response =
+        let broken: &[u8] =
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: abc\r\nzz\r\n";
-        let mut socket = Socket::new(response, 4096);
-        let mut buf = vec![0u8; 512];
-        let body = opened(&mut socket, &mut buf).await;
-        let mut parser_buf = [0u8; 256];
-        let parser = Parser::new(&mut parser_buf[..]);
-        let mut reader = EventReader::for_body(&mut socket, parser, &mut buf, body);
-        assert!(matches!(reader.next_with(|_| ()).await, Some(Err(Error::Body(_)))));
-        assert!(reader.next_with(|_| ()).await.is_none());
-        let (_, mut parser) = reader.into_parts();
-        let mut next: &[u8] = b"data: x\n\n";
-        let event = parser.next(&mut next).unwrap().unwrap();
-        assert_eq!(event.data, "x");
+        let (mut parser_buf, mut buf) = ([0u8; 256], [0u8; 512]);
+        let conn = Connection::new(Parser::new(&mut parser_buf[..]), ConnectionConfig::DEFAULT, 1);
+        let mut client = Client::new(conn, &mut buf);
+        let url = Url::parse("http://d/events").unwrap();
+        let mut steps = Vec::new();
+        for response in
+            [broken, b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: x\n\n"]
+        {
+            let mut socket = Socket::new(response, 4096);
+            client.start(&mut socket, &Request::get(url), &url, 0).await.unwrap();
+            loop {
+                let (text, ends) = client
+                    .next_with(&mut socket, &|| 0, |step| {
+                        let ends = !matches!(step_kind(&step), "open" | "event");
+                        (describe(step), ends)
+                    })
+                    .await;
+                steps.push(text);
+                if ends {
+                    break;
+                }
+            }
+        }
+        assert_eq!(steps[0], "open 200");
+        assert!(steps[1].starts_with("retry"), "{steps:?}");
+        assert_eq!(&steps[2..4], ["open 200", "event |x"], "abc never shows up");
     });
+}
+
+fn step_kind(step: &Step<'_>) -> &'static str {
+    match step {
+        Step::Open { .. } => "open",
+        Step::Event(_) => "event",
+        _ => "end",
+    }
 }
 
 #[test]

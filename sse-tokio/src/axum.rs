@@ -35,7 +35,7 @@ use futures_core::Stream;
 use sse_core::{SseEvent, TypedError, KEEP_ALIVE};
 use tokio::time::{sleep, Instant, Sleep};
 
-use crate::writer::DEFAULT_KEEP_ALIVE;
+use crate::DEFAULT_KEEP_ALIVE;
 use sse_core::typed::with_frame;
 use sse_hub::Subscription;
 

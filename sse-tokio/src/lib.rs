@@ -1,16 +1,19 @@
 //! # sse-tokio
 //!
-//! Server-Sent Events on tokio, as a thin layer over `sse-core`: all
-//! parsing and encoding happens in the core; this crate moves bytes.
+//! Server-Sent Events on tokio. The writer, reader, client and server are
+//! the std layer's (`sse-async`), bound to tokio here and re-exported
+//! under the same names every runtime crate uses; the protocol is
+//! `sse-core`'s. This crate adds the runtime binding ([`Tokio`],
+//! [`TokioIo`]), axum integration and the demo.
 //!
-//! - [`EventWriter`] writes frames or typed events to any `AsyncWrite`,
-//!   flushing after each, and [`EventWriter::pump`] sends a stream of events
-//!   with a keep-alive comment whenever the stream is idle (15 s default).
+//! - [`EventWriter`] writes frames or typed events, flushing after each,
+//!   and [`EventWriter::pump`] sends a stream of events with a keep-alive
+//!   comment whenever the stream is idle (15 s default).
 //! - [`Hub`] encodes each published event once and fans the same bytes out
 //!   to every subscriber, replays missed events on `Last-Event-ID`, and
 //!   drops subscribers that fall too far behind.
 //! - [`Server`] serves hubs, custom streams and pages on a `TcpListener`,
-//!   with the core's HTTP handshake, `Last-Event-ID` resume, bad requests
+//!   with the core's handshake, `Last-Event-ID` resume, bad requests
 //!   answered with the right status, and graceful shutdown.
 //! - [`EventSource`] is a reconnecting client with EventSource semantics:
 //!   `Last-Event-ID` on reconnect, server `retry`, backoff with jitter, stop
@@ -18,7 +21,7 @@
 //!   headers and POST bodies, pluggable transports ([`Connector`]).
 //! - `axum` (feature `axum`): an event-stream response with keep-alive and
 //!   a `LastEventId` extractor.
-//! - [`EventReader`] reads events from any `AsyncRead` as a
+//! - [`EventReader`] reads events from any tokio `AsyncRead` as a
 //!   `futures_core::Stream`; [`ByteStreamDecoder`] does the same for any
 //!   stream of byte chunks (a `reqwest` `bytes_stream()`, a hyper body).
 //!
@@ -26,11 +29,11 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use sse_core::Frame;
-//! use sse_tokio::{EventReader, EventWriter};
+//! use sse_tokio::{EventReader, EventWriter, TokioIo};
 //!
 //! let (client, server) = tokio::io::duplex(64);
-//! let mut writer = EventWriter::new(server);
-//! let mut reader = EventReader::new(client);
+//! let mut writer = EventWriter::new(TokioIo::new(server));
+//! let mut reader = EventReader::new(TokioIo::new(client));
 //! tokio::spawn(async move {
 //!     writer.send(&Frame::new().event("hello").id("1").data("world")).await
 //! });
@@ -44,27 +47,27 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
-mod client;
 #[cfg(feature = "demo")]
 pub mod demo;
-mod reader;
-mod server;
-mod writer;
+mod runtime;
 
-pub use client::{
-    ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Target, TcpConnector,
-    Transport, Update,
+pub use runtime::{Tokio, TokioIo};
+pub use sse_async::{
+    ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Frames, Hub, HubConfig,
+    MessageEvent, PublishError, ReadError, ReaderConfig, Request, Runtime, ServerConfig,
+    Subscription, Target, Transport, Update, WriteError, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE,
+    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES, DEFAULT_QUEUE_FRAMES,
+    DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT,
+    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
 };
-pub use reader::{ByteStreamDecoder, EventReader};
-pub use server::{
-    Request, Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS,
-    DEFAULT_MAX_HEAD_BYTES, DEFAULT_SHUTDOWN_GRACE,
-};
-pub use sse_core::owned::{
-    MessageEvent, ReadError, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
-};
-pub use sse_hub::{
-    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
-};
-pub use writer::{EventWriter, WriteError, DEFAULT_KEEP_ALIVE};
+
+/// Writes events to a tokio `AsyncWrite` (wrapped in [`TokioIo`]).
+pub type EventWriter<W> = sse_async::EventWriter<TokioIo<W>>;
+/// Reads events from a tokio `AsyncRead` (wrapped in [`TokioIo`]).
+pub type EventReader<R> = sse_async::EventReader<TokioIo<R>>;
+/// The SSE server on tokio.
+pub type Server = sse_async::Server<Tokio>;
+/// The reconnecting client on tokio.
+pub type EventSource = sse_async::EventSource<Tokio>;
+/// Plain TCP from tokio.
+pub type TcpConnector = sse_async::TcpConnector<Tokio>;

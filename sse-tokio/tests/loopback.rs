@@ -12,7 +12,8 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 use sse_core::{Frame, FromSseEvent, ParseError, SseEvent};
 use sse_tokio::{
-    ByteStreamDecoder, EventReader, EventWriter, MessageEvent, ReadError, ReaderConfig,
+    ByteStreamDecoder, EventReader, EventWriter, MessageEvent, ReadError, ReaderConfig, Tokio,
+    TokioIo,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -31,7 +32,7 @@ async fn pair() -> (TcpStream, TcpStream) {
 }
 
 async fn serve_ticks(server: TcpStream, count: u64) {
-    let mut writer = EventWriter::new(server);
+    let mut writer = EventWriter::new(TokioIo::new(server));
     writer.send(&Frame::new().retry(1500)).await.unwrap();
     for i in 0..count {
         let id = i.to_string();
@@ -67,7 +68,7 @@ fn check_ticks(events: &[MessageEvent], count: u64) {
 async fn writer_to_reader_over_tcp() {
     let (client, server) = pair().await;
     let serving = tokio::spawn(serve_ticks(server, 500));
-    let mut reader = EventReader::new(client);
+    let mut reader = EventReader::new(TokioIo::new(client));
     let events = read_all(&mut reader).await;
     serving.await.unwrap();
     check_ticks(&events, 500);
@@ -100,8 +101,10 @@ impl<R: AsyncRead + Unpin> AsyncRead for Trickle<R> {
 async fn one_byte_reads_give_the_same_events() {
     let (client, server) = pair().await;
     let serving = tokio::spawn(serve_ticks(server, 50));
-    let mut reader =
-        EventReader::with_config(Trickle(client), ReaderConfig::DEFAULT.with_read_buffer(3));
+    let mut reader = EventReader::with_config(
+        TokioIo::new(Trickle(client)),
+        ReaderConfig::DEFAULT.with_read_buffer(3),
+    );
     let events = read_all(&mut reader).await;
     serving.await.unwrap();
     check_ticks(&events, 50);
@@ -112,7 +115,7 @@ async fn a_cut_connection_drops_only_the_partial_event() {
     let (client, mut server) = pair().await;
     server.write_all(b"id: 1\ndata: whole\n\nid: 2\ndata: half of it").await.unwrap();
     drop(server);
-    let mut reader = EventReader::new(client);
+    let mut reader = EventReader::new(TokioIo::new(client));
     let events = read_all(&mut reader).await;
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].data.as_str(), events[0].id.as_str()), ("whole", "1"));
@@ -127,8 +130,10 @@ async fn oversized_events_are_skipped_with_an_error() {
     let writing = tokio::spawn(async move {
         server.write_all(big.as_bytes()).await.unwrap();
     });
-    let mut reader =
-        EventReader::with_config(client, ReaderConfig::DEFAULT.with_max_event_bytes(1_000));
+    let mut reader = EventReader::with_config(
+        TokioIo::new(client),
+        ReaderConfig::DEFAULT.with_max_event_bytes(1_000),
+    );
     match reader.next_event().await {
         Some(Err(ReadError::Limit(ParseError::DataTooLarge { limit: 1_000 }))) => {}
         other => panic!("expected a limit error, got {other:?}"),
@@ -199,8 +204,9 @@ async fn pump_sends_keep_alives_only_when_idle() {
     let (mut client, server) = tokio::io::duplex(4096);
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let pumping = tokio::spawn(async move {
-        let mut writer = EventWriter::new(server).with_keep_alive(Some(Duration::from_secs(15)));
-        writer.pump(Channel(rx)).await
+        let mut writer =
+            EventWriter::new(TokioIo::new(server)).with_keep_alive(Some(Duration::from_secs(15)));
+        writer.pump(&Tokio, Channel(rx)).await
     });
     let tick = |i: u64| Tick { message: format!("m{i}"), timestamp: i };
 
@@ -235,7 +241,7 @@ async fn pump_sends_keep_alives_only_when_idle() {
 #[tokio::test]
 async fn invalid_frames_are_refused_before_writing() {
     let (mut client, server) = tokio::io::duplex(256);
-    let mut writer = EventWriter::new(server);
+    let mut writer = EventWriter::new(TokioIo::new(server));
     let err = writer.send(&Frame::new().id("1\ndata: forged").data("x")).await.unwrap_err();
     assert!(matches!(err, sse_tokio::WriteError::Frame(_)), "{err}");
     writer.send(&Frame::new().data("ok")).await.unwrap();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sse_core::http::{parse_response, write_request, ClientRequest, EMPTY_HEADER};
 use sse_core::Frame;
-use sse_tokio::{EventReader, Hub, HubConfig, Server, ServerConfig};
+use sse_tokio::{EventReader, Hub, HubConfig, Server, ServerConfig, TokioIo};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -87,10 +87,10 @@ async fn hub_streams_resume_and_shut_down_gracefully() {
     assert_eq!(status, 200);
     assert!(head.contains("Content-Type: text/event-stream\r\n"), "{head}");
     assert!(head.contains("Cache-Control: no-cache\r\n"));
-    let mut fresh = EventReader::new(body);
+    let mut fresh = EventReader::new(TokioIo::new(body));
 
     let (_, _, body) = get(running.addr, "/events", "1").await;
-    let mut resumed = EventReader::new(body);
+    let mut resumed = EventReader::new(TokioIo::new(body));
     // The resumed client first gets what it missed.
     for i in 2..=3 {
         assert_eq!(resumed.next_event().await.unwrap().unwrap().data, format!("n{i}"));
@@ -129,7 +129,7 @@ async fn custom_handlers_and_pages() {
 
     let (status, _, body) = get(running.addr, "/count?q=1", "10").await;
     assert_eq!(status, 200);
-    let mut reader = EventReader::new(body);
+    let mut reader = EventReader::new(TokioIo::new(body));
     let mut ids = Vec::new();
     while let Some(event) = reader.next_event().await {
         let event = event.unwrap();
@@ -207,7 +207,7 @@ async fn a_client_that_never_reads_is_let_go_and_delays_no_one() {
     stuck.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
     // A well-behaved one reads everything.
     let (_, _, body) = get(running.addr, "/events", "").await;
-    let mut reader = EventReader::new(body);
+    let mut reader = EventReader::new(TokioIo::new(body));
     while hub.subscriber_count() < 2 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

@@ -419,8 +419,8 @@ fn body_decoder_deframes_every_framing_split_anywhere() {
 /// location keeps the path.
 #[test]
 fn redirects_with_queries_and_fragments() {
+    use sse_core::client::Target;
     use sse_core::http::{Redirect, Url};
-    use sse_core::owned::Target;
     let here = Url::parse("http://a.test/dir/stream?x=1").unwrap();
     assert_eq!(
         here.resolve("/login?next=http://a/b"),
@@ -442,7 +442,7 @@ fn redirects_with_queries_and_fragments() {
 /// origin, and a 303 turns the request into a GET without body.
 #[test]
 fn requests_keep_credentials_to_their_origin() {
-    use sse_core::owned::{ClientConfig, Target};
+    use sse_core::client::{ClientConfig, Connection, Step, Target};
     let config = ClientConfig {
         method: "POST".into(),
         headers: vec![
@@ -451,23 +451,36 @@ fn requests_keep_credentials_to_their_origin() {
             ("X-Trace".into(), "7".into()),
         ],
         body: Some(b"{}".to_vec()),
+        last_event_id: "4".into(),
         ..ClientConfig::default()
     };
     let origin = Target::parse("http://api.test/v1/stream").unwrap();
-    let text = |head: Vec<u8>| String::from_utf8(head).unwrap();
-    let same = text(config.request(&origin, &origin, "4", false).unwrap());
+    let headers = config.header_pairs();
+    let request = config.request(&origin, &headers);
+    let mut conn = Connection::new(config.reader.parser(), config.connection(), 1);
+    conn.set_last_event_id(&config.last_event_id).unwrap();
+    let text = |conn: &Connection<Vec<u8>>, to: &Target| {
+        let mut head = Vec::new();
+        conn.write_request(&request, &to.as_url(), &mut head).unwrap();
+        String::from_utf8(head).unwrap()
+    };
+    let same = text(&conn, &origin);
     assert!(same.starts_with("POST /v1/stream HTTP/1.1\r\n"), "{same}");
     assert!(same.contains("Authorization: Bearer secret\r\n") && same.contains("cookie: s=1\r\n"));
     assert!(same.contains("Last-Event-ID: 4\r\n") && same.ends_with("\r\n\r\n{}"));
     for elsewhere in ["http://evil.test/v1/stream", "http://api.test:8080/x", "https://api.test/x"]
     {
         let other = Target::parse(elsewhere).unwrap();
-        let head = text(config.request(&other, &origin, "4", false).unwrap());
+        let head = text(&conn, &other);
         assert!(!head.contains("secret") && !head.contains("s=1"), "{elsewhere}: {head}");
         assert!(head.contains("X-Trace: 7\r\n"));
     }
-    let moved = Target::parse("http://API.test/v2").unwrap();
-    let see_other = text(config.request(&moved, &origin, "", true).unwrap());
+    conn.start(0).unwrap();
+    let mut answer: &[u8] = b"HTTP/1.1 303 See Other\r\nLocation: http://API.test/v2\r\n\r\n";
+    let Step::Redirect { location, .. } = conn.handle_input(&mut answer, 0) else { panic!() };
+    let moved = origin.follow(location).unwrap();
+    conn.start(0).unwrap();
+    let see_other = text(&conn, &moved);
     assert!(see_other.starts_with("GET /v2 HTTP/1.1\r\n"), "{see_other}");
     assert!(!see_other.contains("Content-Length") && see_other.ends_with("\r\n\r\n"));
     assert!(see_other.contains("Authorization"), "same host, other case: same origin");

@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use embedded_io_adapters::tokio_1::FromTokio;
 use serde::{Deserialize, Serialize};
-use sse_core::http::{ClientRequest, StreamHead, EMPTY_HEADER};
+use sse_core::client::{Connection, ConnectionConfig, Request, Step};
+use sse_core::http::Url;
+use sse_core::http::{StreamHead, EMPTY_HEADER};
 use sse_core::owned::ReaderConfig;
-use sse_core::{Action, FromSseEvent, Parser, Reconnect, ReconnectConfig, SseEvent};
-use sse_embedded::Handshake;
+use sse_core::{FromSseEvent, Parser, ReconnectConfig, SseEvent};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
 struct Payload {
@@ -102,15 +103,17 @@ fn start_server(kind: Kind, tokio_rt: &tokio::runtime::Runtime) -> (String, Seen
 async fn start_futures_io<R: sse_async_std::Runtime>(rt: R, record: Seen) -> std::net::SocketAddr {
     let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = rt.local_addr(&listener).unwrap();
-    let server =
-        sse_async_std::Server::new(rt.clone()).stream("/events", move |request, mut writer| {
+    let server = sse_async_std::Server::with_runtime(rt.clone()).stream(
+        "/events",
+        move |request, mut writer| {
             record.lock().unwrap().push(request.last_event_id.clone());
             async move {
                 for event in script(request.last_event_id.as_deref()) {
                     writer.send_event(&event).await.unwrap();
                 }
             }
-        });
+        },
+    );
     rt.spawn(async move {
         let _ = server.serve(listener, std::future::pending()).await;
     });
@@ -188,7 +191,7 @@ async fn futures_io_client<R: sse_async_std::Runtime>(rt: R, url: &str) -> Vec<R
         reader: reader_config(),
         ..Default::default()
     };
-    let mut source = sse_async_std::EventSource::with_config(rt, url, config).unwrap();
+    let mut source = sse_async_std::EventSource::with_runtime(rt, url, config).unwrap();
     let mut got = Vec::new();
     while got.len() < 6 {
         let event = source.next_event().await.unwrap().unwrap();
@@ -198,48 +201,42 @@ async fn futures_io_client<R: sse_async_std::Runtime>(rt: R, url: &str) -> Vec<R
 }
 
 /// sse-embedded's client, as firmware would run it: caller buffers, the
-/// core's policy deciding, the caller sleeping the delays.
-// The closure clippy calls redundant is needed: `from_event` alone is not
-// generic over the event's lifetime.
-#[allow(clippy::redundant_closure)]
+/// core's connection deciding, the caller connecting and sleeping until
+/// the instant it is given.
 async fn embedded_client(addr: &str) -> Vec<Reading> {
     let started = Instant::now();
     let now = || started.elapsed().as_millis() as u64;
-    let mut rng = || 4; // no jitter needed here
-    let mut policy = Reconnect::new(fast());
     let mut parser_buf = vec![0u8; 2 * BIG + 1024];
-    let mut read_buf = vec![0u8; 16 * 1024];
-    let mut last_id = String::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let config = ConnectionConfig { reconnect: fast(), ..ConnectionConfig::DEFAULT };
+    let conn = Connection::new(Parser::new(&mut parser_buf[..]), config, 4);
+    let mut client = sse_embedded::Client::new(conn, &mut buf);
+    let url = format!("http://{addr}/events");
+    let url = Url::parse(&url).unwrap();
     let mut got = Vec::new();
     while got.len() < 6 {
         let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let mut io = FromTokio::new(stream);
-        let request =
-            ClientRequest { last_event_id: &last_id, ..ClientRequest::get(addr, "/events") };
-        let handshake =
-            sse_embedded::connect(&mut io, &request, &mut read_buf, &mut policy, now(), &mut rng)
-                .await
-                .unwrap();
-        let Handshake::Open(body) = handshake else { panic!("not opened: {handshake:?}") };
-        let mut parser = Parser::new(&mut parser_buf[..]);
-        parser.set_last_event_id(&last_id).unwrap();
-        let mut reader = sse_embedded::EventReader::for_body(io, parser, &mut read_buf, body);
-        while got.len() < 6 {
-            match reader.next_with(|event| Reading::from_event(event)).await {
-                Some(Ok(reading)) => got.push(reading.unwrap()),
-                Some(Err(e)) => panic!("read failed: {e}"),
-                None => break,
+        client.start(&mut io, &Request::get(url), &url, now()).await.unwrap();
+        let retry_at = loop {
+            let step = client
+                .next_with(&mut io, &now, |step| match step {
+                    Step::Open { .. } => Ok(None),
+                    Step::Event(event) => Ok(Some(Reading::from_event(&event).unwrap())),
+                    Step::Retry { at_ms, .. } => Err(at_ms),
+                    other => panic!("unexpected {other:?}"),
+                })
+                .await;
+            match step {
+                Ok(reading) => got.extend(reading),
+                Err(at_ms) => break at_ms,
             }
-        }
-        last_id = reader.last_event_id().to_owned();
-        if let Some(ms) = reader.retry() {
-            policy.set_retry(ms);
-        }
+            if got.len() == 6 {
+                break 0;
+            }
+        };
         if got.len() < 6 {
-            let Action::Retry { delay_ms } = policy.on_disconnect(now(), &mut rng) else {
-                panic!()
-            };
-            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            tokio::time::sleep(Duration::from_millis(retry_at.saturating_sub(now()))).await;
         }
     }
     got

@@ -57,6 +57,16 @@ impl ReaderConfig {
     }
 }
 
+impl ReaderConfig {
+    /// A parser on a heap buffer that holds `max_event_bytes` of data plus
+    /// the id and event-type limits.
+    pub fn parser(&self) -> Parser<Vec<u8>> {
+        let size = self.max_event_bytes.saturating_add(self.limits.reserved_bytes()).max(1);
+        Parser::with_limits(vec![0; size], self.limits)
+            .unwrap_or_else(|_| Parser::new(vec![0; size]))
+    }
+}
+
 impl Default for ReaderConfig {
     fn default() -> Self {
         Self::DEFAULT
@@ -134,10 +144,7 @@ impl EventDecoder {
     /// A decoder whose buffer holds `max_event_bytes` of data plus the id
     /// and event-type limits.
     pub fn new(config: &ReaderConfig) -> Self {
-        let size = config.max_event_bytes.saturating_add(config.limits.reserved_bytes()).max(1);
-        let parser = Parser::with_limits(vec![0; size], config.limits)
-            .unwrap_or_else(|_| Parser::new(vec![0; size]));
-        Self { parser }
+        Self { parser: config.parser() }
     }
 
     /// Parses from `input`: the bytes consumed, and an event or a limit

@@ -1,6 +1,8 @@
-//! Reading events from a futures-io `AsyncRead`, as a `Stream`.
+//! Reading events: from a futures-io `AsyncRead`, or from any stream of
+//! byte chunks.
 
 use std::future::poll_fn;
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -12,7 +14,7 @@ use sse_core::owned::{EventDecoder, MessageEvent, ReadError, ReaderConfig};
 ///
 /// ```
 /// # futures_lite::future::block_on(async {
-/// use sse_async_std::EventReader;
+/// use sse_async::EventReader;
 ///
 /// let mut reader = EventReader::new(&b"event: tick\ndata: hi\n\n"[..]);
 /// let event = reader.next_event().await.unwrap().unwrap();
@@ -111,6 +113,96 @@ impl<R: AsyncRead + Unpin> Stream for EventReader<R> {
                     this.done = true;
                     this.decoder.finish();
                     return Poll::Ready(Some(Err(ReadError::Io(e))));
+                }
+            }
+        }
+    }
+}
+
+/// Events decoded from any stream of byte chunks: a `reqwest` response's
+/// `bytes_stream()`, a hyper body turned into a data stream, ...
+///
+/// The stream must be `Unpin` (wrap it in `Box::pin` otherwise).
+///
+/// # Cancel safety
+///
+/// `poll_next` is cancel-safe.
+#[derive(Debug)]
+pub struct ByteStreamDecoder<S, B> {
+    stream: S,
+    chunk: Option<B>,
+    offset: usize,
+    decoder: EventDecoder,
+    done: bool,
+}
+
+impl<S, B, E> ByteStreamDecoder<S, B>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]> + Unpin,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    /// A decoder with [`ReaderConfig::DEFAULT`].
+    pub fn new(stream: S) -> Self {
+        Self::with_config(stream, ReaderConfig::DEFAULT)
+    }
+
+    /// A decoder with its own limits (`read_buffer` is not used).
+    pub fn with_config(stream: S, config: ReaderConfig) -> Self {
+        Self { stream, chunk: None, offset: 0, decoder: EventDecoder::new(&config), done: false }
+    }
+
+    /// The next event; `None` at the end of the stream.
+    pub async fn next_event(&mut self) -> Option<Result<MessageEvent, ReadError>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The stream's last event ID.
+    pub fn last_event_id(&self) -> &str {
+        self.decoder.last_event_id()
+    }
+
+    /// The reconnection time the server asked for, in ms.
+    pub fn retry(&self) -> Option<u64> {
+        self.decoder.retry()
+    }
+}
+
+impl<S, B, E> Stream for ByteStreamDecoder<S, B>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]> + Unpin,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Item = Result<MessageEvent, ReadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if let Some(chunk) = &this.chunk {
+                let bytes = chunk.as_ref();
+                let (n, item) = this.decoder.feed(&bytes[this.offset..]);
+                this.offset += n;
+                if this.offset >= bytes.len() {
+                    this.chunk = None;
+                }
+                if let Some(item) = item {
+                    return Poll::Ready(Some(item.map_err(ReadError::Limit)));
+                }
+            }
+            match ready!(Pin::new(&mut this.stream).poll_next(cx)) {
+                Some(Ok(chunk)) => (this.chunk, this.offset) = (Some(chunk), 0),
+                Some(Err(e)) => {
+                    this.done = true;
+                    this.decoder.finish();
+                    return Poll::Ready(Some(Err(ReadError::Io(io::Error::other(e)))));
+                }
+                None => {
+                    this.done = true;
+                    this.decoder.finish();
                 }
             }
         }

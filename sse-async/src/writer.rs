@@ -1,25 +1,36 @@
-//! Writing events to an `AsyncWrite`, with keep-alive comments.
+//! Writing events to a futures-io `AsyncWrite`, with keep-alive comments.
 
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::time::Duration;
 
 use futures_core::Stream;
-pub use sse_core::owned::WriteError;
+use futures_io::AsyncWrite;
+use futures_lite::AsyncWriteExt;
+use sse_core::owned::WriteError;
 use sse_core::typed::with_frame;
 use sse_core::{Frame, SseEvent, KEEP_ALIVE};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::runtime::{timeout, Runtime};
 
 /// Default idle time after which [`EventWriter::pump`] sends a keep-alive
 /// comment, so that proxies keep the connection open.
 pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// Writes events to an `AsyncWrite`, flushing after each one.
+/// Writes events to any futures-io `AsyncWrite` (a socket, a response
+/// body), encoding with the core and flushing after each event.
 ///
-/// # Cancel safety
+/// ```
+/// # futures_lite::future::block_on(async {
+/// use sse_async::EventWriter;
+/// use sse_core::Frame;
 ///
-/// The `send*` methods are not cancel-safe: dropping one mid-way may leave
-/// half a frame on the wire. Finish or drop the connection.
+/// let mut writer = EventWriter::new(Vec::new());
+/// writer.send(&Frame::new().event("tick").id("1").data("hello")).await.unwrap();
+/// writer.comment("still here").await.unwrap();
+/// assert_eq!(writer.get_ref(), b"event: tick\nid: 1\ndata: hello\n\n: still here\n");
+/// # });
+/// ```
 #[derive(Debug)]
 pub struct EventWriter<W> {
     inner: W,
@@ -58,7 +69,7 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
         self.flush_buf().await
     }
 
-    /// Writes a typed event (see `sse_core::SseEvent`) and flushes. The
+    /// Writes a typed event (see `sse_core::SseEvent`) and flushes; the
     /// JSON scratch buffer grows as needed, up to 16 MiB.
     ///
     /// # Errors
@@ -81,7 +92,7 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
         self.send(&Frame::comment_only(text)).await
     }
 
-    /// Writes a keep-alive comment (`:` and LF) and flushes.
+    /// Writes a keep-alive comment and flushes.
     ///
     /// # Errors
     ///
@@ -90,8 +101,8 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
         self.write_raw(KEEP_ALIVE).await
     }
 
-    /// Writes bytes that are already encoded frames (e.g. from a replay
-    /// ring or a hub) and flushes.
+    /// Writes bytes that are already encoded frames (from a hub or a
+    /// replay ring) and flushes.
     ///
     /// # Errors
     ///
@@ -103,23 +114,24 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     }
 
     /// Sends every event of `events`, and a keep-alive comment whenever no
-    /// event came for the keep-alive interval (each event resets it).
-    /// Returns when the stream ends.
+    /// event came for the keep-alive interval, timed by `runtime`. Returns
+    /// when the stream ends.
     ///
     /// # Errors
     ///
     /// The first [`WriteError`]; the stream is not polled further.
-    pub async fn pump<S, T>(&mut self, mut events: S) -> Result<(), WriteError>
+    pub async fn pump<R, S, T>(&mut self, runtime: &R, mut events: S) -> Result<(), WriteError>
     where
+        R: Runtime,
         S: Stream<Item = T> + Unpin,
         T: SseEvent,
     {
         loop {
             let next = poll_fn(|cx| Pin::new(&mut events).poll_next(cx));
             let item = match self.keep_alive {
-                Some(interval) => match tokio::time::timeout(interval, next).await {
-                    Ok(item) => item,
-                    Err(_idle) => {
+                Some(interval) => match timeout(runtime, interval, next).await {
+                    Some(item) => item,
+                    None => {
                         self.keep_alive().await?;
                         continue;
                     }
@@ -143,7 +155,7 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
         &mut self.inner
     }
 
-    /// The transport, unwrapped.
+    /// The transport back.
     pub fn into_inner(self) -> W {
         self.inner
     }

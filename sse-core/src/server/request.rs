@@ -23,22 +23,16 @@ pub struct Request {
 }
 
 impl Request {
-    /// Copies a parsed head.
-    ///
-    /// # Errors
-    ///
-    /// The status to answer with: `400` if `Last-Event-ID` is not UTF-8.
-    pub fn from_head(head: &RequestHead<'_, '_>) -> Result<Self, u16> {
-        if head.header("last-event-id").is_some_and(|v| core::str::from_utf8(v).is_err()) {
-            return Err(400);
-        }
-        Ok(Self {
+    /// Copies a parsed head (one the [`Handshake`](super::Handshake)
+    /// accepted: its `Last-Event-ID`, if any, is UTF-8).
+    pub fn from_head(head: &RequestHead<'_, '_>) -> Self {
+        Self {
             method: head.method.to_owned(),
             path: head.path.to_owned(),
             query: head.query.map(str::to_owned),
             last_event_id: head.last_event_id().map(str::to_owned),
             headers: head.headers().iter().map(|h| (h.name.to_owned(), h.value.to_vec())).collect(),
-        })
+        }
     }
 
     /// A header's value by name (case-insensitive).

@@ -1,7 +1,8 @@
-//! The same scenarios on async-std and on smol, over real loopback
-//! sockets: round trip, resume after a cut connection with no loss or
-//! duplicate, 204 stops the client, and a slow reader is dropped without
-//! delaying a fast one.
+//! One scenario suite, unchanged on tokio (multi-threaded, so every future
+//! must be `Send`), async-std and smol, over real loopback sockets: round
+//! trip, resume after a cut connection with no loss or duplicate,
+//! redirects, 204, a wrong content type, limits, a slow reader, keep-alive,
+//! a silent server, graceful shutdown.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -13,11 +14,20 @@ use sse_async_std::{
     ServerConfig, Smol,
 };
 use sse_core::{FailReason, Frame, ReconnectConfig};
+use sse_tokio::Tokio;
 
-/// Runs `scenario` on both runtimes, each bounded by 30 s.
-macro_rules! on_both_runtimes {
+/// Runs `scenario` on every runtime, each bounded by 30 s; on tokio it is
+/// spawned on the multi-threaded runtime, which requires `Send`.
+macro_rules! on_every_runtime {
     ($name:ident, $scenario:ident) => {
         mod $name {
+            #[test]
+            fn tokio() {
+                let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    tokio::spawn(super::bounded(super::Tokio, super::$scenario)).await.unwrap()
+                });
+            }
             #[test]
             fn async_std() {
                 async_std::task::block_on(super::bounded(super::AsyncStd, super::$scenario));
@@ -63,15 +73,19 @@ struct Tick {
 }
 
 async fn round_trip<R: Runtime>(rt: R) {
-    let server = Server::new(rt.clone()).stream("/ticks", |_request, mut writer| async move {
-        for n in 0..20 {
-            let data = serde_json::to_string(&Tick { message: format!("tick {n}"), n }).unwrap();
-            let id = n.to_string();
-            writer.send(&Frame::new().event("tick").id(&id).data(&data)).await.unwrap();
-        }
-    });
+    let server =
+        Server::with_runtime(rt.clone()).stream("/ticks", |_request, mut writer| async move {
+            for n in 0..20 {
+                let data =
+                    serde_json::to_string(&Tick { message: format!("tick {n}"), n }).unwrap();
+                let id = n.to_string();
+                writer.send(&Frame::new().event("tick").id(&id).data(&data)).await.unwrap();
+            }
+        });
     let base = start(&rt, server).await;
-    let mut source = EventSource::new(rt.clone(), &format!("{base}/ticks")).unwrap();
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/ticks"), ClientConfig::default())
+            .unwrap();
     for n in 0..20 {
         let event = source.next_event().await.unwrap().unwrap();
         assert_eq!((event.event_type.as_str(), event.id.clone()), ("tick", n.to_string()));
@@ -79,7 +93,7 @@ async fn round_trip<R: Runtime>(rt: R) {
         assert_eq!(tick, Tick { message: format!("tick {n}"), n });
     }
 }
-on_both_runtimes!(round_trip_on_loopback, round_trip);
+on_every_runtime!(round_trip_on_loopback, round_trip);
 
 /// The server cuts the first connection in the middle of event 6; the
 /// client drops the partial event, reconnects with `Last-Event-ID: 5`, and
@@ -87,7 +101,7 @@ on_both_runtimes!(round_trip_on_loopback, round_trip);
 async fn resume_after_cut<R: Runtime>(rt: R) {
     let seen_ids: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
     let seen = Arc::clone(&seen_ids);
-    let server = Server::new(rt.clone()).stream("/events", move |request, mut writer| {
+    let server = Server::with_runtime(rt.clone()).stream("/events", move |request, mut writer| {
         let seen = Arc::clone(&seen);
         async move {
             seen.lock().unwrap().push(request.last_event_id.clone());
@@ -105,7 +119,7 @@ async fn resume_after_cut<R: Runtime>(rt: R) {
     });
     let base = start(&rt, server).await;
     let mut source =
-        EventSource::with_config(rt.clone(), &format!("{base}/events"), fast_reconnect()).unwrap();
+        EventSource::with_runtime(rt.clone(), &format!("{base}/events"), fast_reconnect()).unwrap();
     let mut got = Vec::new();
     while got.len() < 10 {
         let event = source.next_event().await.unwrap().unwrap();
@@ -118,7 +132,7 @@ async fn resume_after_cut<R: Runtime>(rt: R) {
     assert_eq!(got, want, "no loss, no duplicate, no partial event");
     assert_eq!(*seen_ids.lock().unwrap(), [None, Some("5".to_owned())]);
 }
-on_both_runtimes!(resume_after_a_cut_connection, resume_after_cut);
+on_every_runtime!(resume_after_a_cut_connection, resume_after_cut);
 
 /// A hub resumes a subscriber from its `Last-Event-ID`, then goes live.
 async fn hub_resume<R: Runtime>(rt: R) {
@@ -126,10 +140,10 @@ async fn hub_resume<R: Runtime>(rt: R) {
     for n in 1..=5 {
         hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).unwrap();
     }
-    let base = start(&rt, Server::new(rt.clone()).hub("/events", hub.clone())).await;
+    let base = start(&rt, Server::with_runtime(rt.clone()).hub("/events", hub.clone())).await;
     let config = ClientConfig { last_event_id: "2".to_owned(), ..fast_reconnect() };
     let mut source =
-        EventSource::with_config(rt.clone(), &format!("{base}/events"), config).unwrap();
+        EventSource::with_runtime(rt.clone(), &format!("{base}/events"), config).unwrap();
     for n in 3..=5 {
         assert_eq!(source.next_event().await.unwrap().unwrap().id, n.to_string());
     }
@@ -137,7 +151,7 @@ async fn hub_resume<R: Runtime>(rt: R) {
     let live = source.next_event().await.unwrap().unwrap();
     assert_eq!((live.id.as_str(), live.data.as_str()), ("6", "live"));
 }
-on_both_runtimes!(hub_resumes_from_last_event_id, hub_resume);
+on_every_runtime!(hub_resumes_from_last_event_id, hub_resume);
 
 /// 204 stops the client for good: one connection, then `Failed`, then None.
 async fn no_content_stops<R: Runtime>(rt: R) {
@@ -152,11 +166,12 @@ async fn no_content_stops<R: Runtime>(rt: R) {
             let mut buf = [0u8; 1024];
             let _ = stream.read(&mut buf).await;
             let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
-            rt2.shutdown_write(&stream);
+            let _ = stream.close().await;
         }
     });
     let mut source =
-        EventSource::with_config(rt.clone(), &format!("http://{addr}/"), fast_reconnect()).unwrap();
+        EventSource::with_runtime(rt.clone(), &format!("http://{addr}/"), fast_reconnect())
+            .unwrap();
     match source.next_event().await {
         Some(Err(ClientError::Failed(FailReason::NoContent))) => {}
         other => panic!("expected a 204 failure, got {other:?}"),
@@ -165,7 +180,7 @@ async fn no_content_stops<R: Runtime>(rt: R) {
     rt.sleep(Duration::from_millis(100)).await;
     assert_eq!(*connections.lock().unwrap(), 1, "no reconnect after 204");
 }
-on_both_runtimes!(no_content_stops_the_client, no_content_stops);
+on_every_runtime!(no_content_stops_the_client, no_content_stops);
 
 /// A client that never reads is dropped (queue limit or write timeout)
 /// while a reader receives every event in order.
@@ -176,14 +191,17 @@ async fn slow_reader<R: Runtime>(rt: R) {
         Hub::new(HubConfig { queue_frames: 16, replay_bytes: 32 << 20, ..HubConfig::default() });
     let config =
         ServerConfig { write_timeout: Duration::from_millis(500), ..ServerConfig::default() };
-    let base =
-        start(&rt, Server::new(rt.clone()).with_config(config).hub("/events", hub.clone())).await;
+    let base = start(
+        &rt,
+        Server::with_runtime(rt.clone()).with_config(config).hub("/events", hub.clone()),
+    )
+    .await;
     let addr = base.trim_start_matches("http://").to_owned();
     let mut stalled =
         rt.connect("127.0.0.1", addr.rsplit(':').next().unwrap().parse().unwrap()).await.unwrap();
     stalled.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
     let mut source =
-        EventSource::with_config(rt.clone(), &format!("{base}/events"), fast_reconnect()).unwrap();
+        EventSource::with_runtime(rt.clone(), &format!("{base}/events"), fast_reconnect()).unwrap();
     while hub.subscriber_count() < 1 {
         rt.sleep(Duration::from_millis(5)).await;
     }
@@ -224,7 +242,7 @@ async fn slow_reader<R: Runtime>(rt: R) {
     assert_eq!(hub.subscriber_count(), 1, "the stalled client was dropped");
     drop(stalled);
 }
-on_both_runtimes!(a_slow_reader_is_dropped_and_delays_no_one, slow_reader);
+on_every_runtime!(a_slow_reader_is_dropped_and_delays_no_one, slow_reader);
 
 /// The writer's pump sends keep-alive comments while idle.
 async fn keep_alive<R: Runtime>(rt: R) {
@@ -245,7 +263,7 @@ async fn keep_alive<R: Runtime>(rt: R) {
     assert!(out.matches(":\n").count() >= 2, "keep-alives while idle: {out:?}");
     assert_eq!(out.matches("data: ").count(), 2);
 }
-on_both_runtimes!(keep_alive_while_idle, keep_alive);
+on_every_runtime!(keep_alive_while_idle, keep_alive);
 
 impl sse_core::SseEvent for Tick {
     fn to_frame<'a>(&'a self, scratch: &'a mut [u8]) -> Result<Frame<'a>, sse_core::TypedError> {
@@ -271,7 +289,7 @@ async fn silent_server<R: Runtime>(rt: R) {
     });
     let config = ClientConfig { head_timeout: Duration::from_millis(100), ..fast_reconnect() };
     let mut source =
-        EventSource::with_config(rt.clone(), &format!("http://{addr}/"), config).unwrap();
+        EventSource::with_runtime(rt.clone(), &format!("http://{addr}/"), config).unwrap();
     let read = futures_lite::future::or(async { source.next_event().await.map(|_| ()) }, async {
         rt.sleep(Duration::from_secs(2)).await;
         None
@@ -279,7 +297,7 @@ async fn silent_server<R: Runtime>(rt: R) {
     assert!(read.await.is_none(), "no event from a silent server");
     assert!(*accepted.lock().unwrap() >= 2, "the attempt timed out and was retried");
 }
-on_both_runtimes!(a_silent_server_is_retried_after_the_head_timeout, silent_server);
+on_every_runtime!(a_silent_server_is_retried_after_the_head_timeout, silent_server);
 
 /// An idle hub stream gets keep-alive comments from the server's one
 /// lazily re-armed timer, and events still flow between them.
@@ -287,8 +305,11 @@ async fn server_keep_alive<R: Runtime>(rt: R) {
     let hub = Hub::new(HubConfig::default());
     let config =
         ServerConfig { keep_alive: Some(Duration::from_millis(50)), ..ServerConfig::default() };
-    let base =
-        start(&rt, Server::new(rt.clone()).with_config(config).hub("/events", hub.clone())).await;
+    let base = start(
+        &rt,
+        Server::with_runtime(rt.clone()).with_config(config).hub("/events", hub.clone()),
+    )
+    .await;
     let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     let mut stream = rt.connect("127.0.0.1", port).await.unwrap();
     stream.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
@@ -309,4 +330,4 @@ async fn server_keep_alive<R: Runtime>(rt: R) {
     let event = text.find("id: 1\ndata: between\n\n").expect("the event arrived");
     assert!(text[..event].contains(":\n"), "a keep-alive came first: {text:?}");
 }
-on_both_runtimes!(the_server_sends_keep_alives_while_idle, server_keep_alive);
+on_every_runtime!(the_server_sends_keep_alives_while_idle, server_keep_alive);

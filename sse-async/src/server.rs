@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_core::http::{
-    parse_request, write_body_head, write_status_head, write_stream_head, StreamHead, EMPTY_HEADER,
+    write_body_head, write_status_head, write_stream_head, StreamHead, EMPTY_HEADER,
 };
-use sse_core::owned::Request;
+pub use sse_core::http::{DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES};
+use sse_core::server::{Decision, Handshake, Request, Resource};
 use sse_hub::Hub;
 use tokio::sync::watch;
 
@@ -24,7 +25,14 @@ use crate::writer::{EventWriter, DEFAULT_KEEP_ALIVE};
 /// Most bytes gathered from the queue into one write for a lagging reader.
 const BATCH_BYTES: usize = 16 * 1024;
 
-/// Server settings.
+/// Default time a client has to send its request head.
+pub const DEFAULT_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time one write may take before a client counts as gone.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time streams get to finish after shutdown before they are cut.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Server settings; the `DEFAULT_*` constants are the defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerConfig {
     /// Largest request head accepted (431 beyond).
@@ -39,20 +47,27 @@ pub struct ServerConfig {
     pub allow_origin: Option<String>,
     /// Time streams get to end after shutdown.
     pub shutdown_grace: Duration,
-    /// Time one write may take before the client counts as gone.
+    /// Time one write may take before the client counts as gone (it
+    /// stopped reading and its socket is full).
     pub write_timeout: Duration,
+    /// Disable Nagle's algorithm on streams (`TCP_NODELAY`): each event
+    /// leaves at once, at the cost of more packets under load. Off by
+    /// default, like hyper; the fan-out benchmark measured 25% less CPU
+    /// with it off at 10,000 subscribers.
+    pub nodelay: bool,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            max_head_bytes: sse_core::http::DEFAULT_MAX_HEAD_BYTES,
-            max_headers: sse_core::http::DEFAULT_MAX_HEADERS,
-            head_timeout: Duration::from_secs(10),
+            max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+            max_headers: DEFAULT_MAX_HEADERS,
+            head_timeout: DEFAULT_HEAD_TIMEOUT,
             keep_alive: Some(DEFAULT_KEEP_ALIVE),
             allow_origin: None,
-            shutdown_grace: Duration::from_secs(5),
-            write_timeout: Duration::from_secs(30),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            nodelay: false,
         }
     }
 }
@@ -66,21 +81,20 @@ enum Route<S> {
     Page { content_type: &'static str, body: Arc<[u8]> },
 }
 
+impl<S> Route<S> {
+    fn resource(&self) -> Resource {
+        match self {
+            Self::Hub(_) | Self::Handler(_) => Resource::Stream,
+            Self::Page { .. } => Resource::Page,
+        }
+    }
+}
+
 /// An SSE server on runtime `R`; routes by exact path.
 ///
-/// ```no_run
-/// # #[cfg(feature = "smol")]
-/// # smol::block_on(async {
-/// use sse_async_std::{Hub, HubConfig, Runtime, Server, Smol};
-/// use sse_core::Frame;
-///
-/// let hub = Hub::new(HubConfig::default());
-/// let listener = Smol.bind("127.0.0.1:8080".parse().unwrap()).await?;
-/// let server = Server::new(Smol).hub("/events", hub.clone());
-/// hub.publish(&Frame::new().id("1").data("hello")).unwrap();
-/// server.serve(listener, std::future::pending()).await
-/// # }).unwrap();
-/// ```
+/// The runtime is a type parameter: `sse_tokio::Server` is
+/// `Server<Tokio>`; with sse-async-std, `Server::<Smol>::new()` or
+/// `Server::with_runtime(Smol)`.
 pub struct Server<R: Runtime> {
     runtime: R,
     routes: HashMap<String, Route<R::TcpStream>>,
@@ -96,9 +110,22 @@ impl<R: Runtime> std::fmt::Debug for Server<R> {
     }
 }
 
-impl<R: Runtime> Server<R> {
+impl<R: Runtime + Default> Server<R> {
     /// A server with no routes and default settings.
-    pub fn new(runtime: R) -> Self {
+    pub fn new() -> Self {
+        Self::with_runtime(R::default())
+    }
+}
+
+impl<R: Runtime + Default> Default for Server<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: Runtime> Server<R> {
+    /// A server on `runtime`, with no routes and default settings.
+    pub fn with_runtime(runtime: R) -> Self {
         Self { runtime, routes: HashMap::new(), config: ServerConfig::default() }
     }
 
@@ -196,15 +223,7 @@ impl<R: Runtime> Server<R> {
     }
 
     async fn connection(&self, mut stream: R::TcpStream, mut stop: watch::Receiver<bool>) {
-        let Some(request) = self.read_request(&mut stream).await else { return };
-        let Some(route) = self.routes.get(&request.path) else {
-            return self.answer(&mut stream, 404).await;
-        };
-        let method = request.method.as_str();
-        if method != "GET" && method != "HEAD" {
-            return self.answer(&mut stream, 405).await;
-        }
-        let head_only = method == "HEAD";
+        let Some((request, route)) = self.read_request(&mut stream).await else { return };
         let mut head = Vec::new();
         let written = match route {
             Route::Page { content_type, body } => {
@@ -218,13 +237,16 @@ impl<R: Runtime> Server<R> {
         if written.is_err() {
             return self.answer(&mut stream, 500).await;
         }
-        if stream.write_all(&head).await.is_err() || head_only {
+        if !self.write_timed(&mut stream, &head).await || request.method == "HEAD" {
             return self.close(&mut stream).await;
+        }
+        if self.config.nodelay {
+            R::set_nodelay(&stream, true);
         }
         let mut writer = EventWriter::new(stream).with_keep_alive(self.config.keep_alive);
         match route {
             Route::Page { body, .. } => {
-                let _ = writer.write_raw(body).await;
+                let _ = self.write_timed(writer.get_mut(), body).await;
             }
             Route::Hub(hub) => self.stream_hub(hub, &request, &mut writer, &mut stop).await,
             Route::Handler(handler) => {
@@ -280,20 +302,44 @@ impl<R: Runtime> Server<R> {
                 }
                 Next::Frames(None) | Next::Stop => return,
             };
-            let limit = self.config.write_timeout;
-            if !matches!(timeout(&self.runtime, limit, writer.write_raw(bytes)).await, Some(Ok(())))
-            {
+            if !self.write_timed(writer.get_mut(), bytes).await {
                 return;
             }
             last_write = Instant::now();
         }
     }
 
-    /// Reads and parses the request head; answers bad requests itself.
-    async fn read_request(&self, stream: &mut R::TcpStream) -> Option<Request> {
+    /// Writes `bytes`: straight into the socket when it has room (no timer
+    /// involved), else waiting at most the write timeout, so a client that
+    /// stopped reading is let go. Returns whether the connection lives on.
+    async fn write_timed(&self, stream: &mut R::TcpStream, bytes: &[u8]) -> bool {
+        let written = match R::try_write(stream, bytes) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(_) => return false,
+        };
+        let Some(rest) = bytes.get(written..).filter(|rest| !rest.is_empty()) else {
+            return true;
+        };
+        let write = async {
+            stream.write_all(rest).await?;
+            stream.flush().await
+        };
+        matches!(timeout(&self.runtime, self.config.write_timeout, write).await, Some(Ok(())))
+    }
+
+    /// Reads the request head within the head timeout and lets the core's
+    /// [`Handshake`] decide; answers refusals itself.
+    async fn read_request(
+        &self,
+        stream: &mut R::TcpStream,
+    ) -> Option<(Request, &Route<R::TcpStream>)> {
         let limit = self.config.head_timeout;
         match timeout(&self.runtime, limit, self.read_head(stream)).await {
-            Some(Ok(request)) => Some(request),
+            Some(Ok(request)) => {
+                let route = self.routes.get(&request.path)?;
+                Some((request, route))
+            }
             Some(Err(Some(status))) => {
                 self.answer(stream, status).await;
                 None
@@ -306,6 +352,7 @@ impl<R: Runtime> Server<R> {
     /// The request, or the status to refuse it with (`None`: just close).
     async fn read_head(&self, stream: &mut R::TcpStream) -> Result<Request, Option<u16>> {
         let max = self.config.max_head_bytes.max(16);
+        let handshake = Handshake::new().with_max_head_bytes(max);
         let mut buf = vec![0u8; max];
         let mut len = 0;
         loop {
@@ -315,10 +362,14 @@ impl<R: Runtime> Server<R> {
             };
             len += n;
             let mut headers = vec![EMPTY_HEADER; self.config.max_headers];
-            match parse_request(&buf[..len], &mut headers, max) {
-                Ok(None) => continue,
-                Ok(Some(head)) => return Request::from_head(&head).map_err(Some),
-                Err(e) => return Err(Some(e.status())),
+            let route = |path: &str| self.routes.get(path).map(Route::resource);
+            match handshake.read(&buf[..len], &mut headers, route) {
+                Decision::NeedMore => {}
+                Decision::Stream(head) | Decision::Page(head) => {
+                    return Ok(Request::from_head(&head))
+                }
+                Decision::Refuse(status) => return Err(Some(status)),
+                _ => return Err(Some(400)),
             }
         }
     }
@@ -327,14 +378,14 @@ impl<R: Runtime> Server<R> {
     async fn answer(&self, stream: &mut R::TcpStream, status: u16) {
         let mut head = Vec::new();
         if write_status_head(&mut head, status).is_ok() {
-            let _ = stream.write_all(&head).await;
+            let _ = self.write_timed(stream, &head).await;
         }
         self.close(stream).await;
     }
 
+    /// Flushes and closes the write half, so the client sees the end.
     async fn close(&self, stream: &mut R::TcpStream) {
-        let _ = stream.flush().await;
-        self.runtime.shutdown_write(stream);
+        let _ = timeout(&self.runtime, self.config.write_timeout, stream.close()).await;
     }
 }
 

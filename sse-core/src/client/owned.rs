@@ -1,22 +1,19 @@
-//! The client side: where to connect, the settings, the request head, the
-//! errors, and the jitter of reconnect delays.
+//! The client's owned parts: where it connects, its settings, its errors.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
-#[cfg(feature = "json")]
 use alloc::vec::Vec;
 
+use super::{ConnectionConfig, Request, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_HEAD};
+use crate::error::ParseError;
 use crate::http::{Redirect, Url, UrlError};
-#[cfg(feature = "json")]
 use crate::owned::ReaderConfig;
-#[cfg(feature = "json")]
-use crate::{error::ParseError, typed::TypedError};
 
 /// Where a client connects: the parts of a [`Url`], owned, so a
 /// reconnecting client can keep it and follow redirects.
 ///
 /// ```
-/// use sse_core::owned::Target;
+/// use sse_core::client::Target;
 ///
 /// let target = Target::parse("http://example.test:8080/a/stream").unwrap();
 /// assert_eq!((target.host.as_str(), target.port), ("example.test", 8080));
@@ -92,8 +89,8 @@ impl Target {
     }
 }
 
-/// Settings of a reconnecting client, shared by the async adapters.
-#[cfg(feature = "json")]
+/// Settings of a reconnecting client: what its [`Connection`](super::Connection)
+/// needs, owned, plus the reader's buffer and limits.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// The reconnect policy.
@@ -115,7 +112,6 @@ pub struct ClientConfig {
     pub head_timeout: core::time::Duration,
 }
 
-#[cfg(feature = "json")]
 impl Default for ClientConfig {
     fn default() -> Self {
         Self {
@@ -125,66 +121,48 @@ impl Default for ClientConfig {
             headers: Vec::new(),
             body: None,
             last_event_id: String::new(),
-            max_head_bytes: 16 * 1024,
-            head_timeout: core::time::Duration::from_secs(30),
+            max_head_bytes: DEFAULT_MAX_RESPONSE_HEAD,
+            head_timeout: core::time::Duration::from_millis(DEFAULT_HEAD_TIMEOUT_MS),
         }
     }
 }
 
-#[cfg(feature = "json")]
 impl ClientConfig {
-    /// The request head (and body) for `target`, resuming after
-    /// `last_event_id`. `origin` is the URL the client was made for:
-    /// credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) go
-    /// only to it (same scheme, host and port), never to another host a
-    /// redirect names. After a `303 See Other` (`see_other`) the request is
-    /// a `GET` without the body.
-    ///
-    /// # Errors
-    ///
-    /// [`ClientError::Request`] if the method, a header or the id would
-    /// inject into the head.
-    pub fn request(
-        &self,
-        target: &Target,
-        origin: &Target,
-        last_event_id: &str,
-        see_other: bool,
-    ) -> Result<Vec<u8>, ClientError> {
-        let same_origin = target.https == origin.https
-            && target.port == origin.port
-            && target.host.eq_ignore_ascii_case(&origin.host);
-        let credential = |name: &str| {
-            ["authorization", "proxy-authorization", "cookie"]
-                .iter()
-                .any(|c| name.eq_ignore_ascii_case(c))
-        };
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .filter(|(name, _)| same_origin || !credential(name))
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let request = crate::http::ClientRequest {
-            method: if see_other { "GET" } else { &self.method },
-            host: &target.authority,
-            path: &target.path,
-            last_event_id,
-            headers: &headers,
-            body: if see_other { None } else { self.body.as_deref() },
-        };
-        let mut head = Vec::new();
-        crate::http::write_request(&mut head, &request).map_err(|_| ClientError::Request)?;
-        Ok(head)
+    /// The settings of the [`Connection`](super::Connection).
+    pub fn connection(&self) -> ConnectionConfig {
+        ConnectionConfig {
+            reconnect: self.reconnect,
+            max_head_bytes: self.max_head_bytes,
+            head_timeout_ms: u64::try_from(self.head_timeout.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The headers as [`Request::headers`] takes them.
+    pub fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+    }
+
+    /// The request to `origin`, its headers given by
+    /// [`header_pairs`](Self::header_pairs).
+    pub fn request<'a>(
+        &'a self,
+        origin: &'a Target,
+        headers: &'a [(&'a str, &'a str)],
+    ) -> Request<'a> {
+        Request {
+            origin: origin.as_url(),
+            method: &self.method,
+            headers,
+            body: self.body.as_deref(),
+        }
     }
 }
 
 /// Why a reconnecting client stopped, or could not go on.
-#[cfg(feature = "json")]
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The URL is not `http://host[:port]/path`.
+    /// The URL is not `http[s]://host[:port]/path`.
     BadUrl(String),
     /// The connection failed for good (204, a status, the content type,
     /// too many redirects, or closed).
@@ -192,46 +170,30 @@ pub enum ClientError {
     /// An event exceeded a limit and was skipped; the stream goes on.
     Limit(ParseError),
     /// A typed event did not decode.
-    Typed(TypedError),
+    #[cfg(feature = "json")]
+    Typed(crate::typed::TypedError),
     /// The request could not be written (header injection refused).
     Request,
+    /// The URL is `https://` and the client has no TLS connector: the
+    /// request is never sent in plain text.
+    TlsUnavailable(String),
 }
 
-#[cfg(feature = "json")]
 impl core::fmt::Display for ClientError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::BadUrl(url) => write!(f, "not an http:// URL: {url}"),
+            Self::BadUrl(url) => write!(f, "not an http:// or https:// URL: {url}"),
             Self::Failed(reason) => write!(f, "event source failed: {reason}"),
             Self::Limit(e) => write!(f, "{e}"),
+            #[cfg(feature = "json")]
             Self::Typed(e) => write!(f, "{e}"),
             Self::Request => f.write_str("request headers would inject into the HTTP head"),
+            Self::TlsUnavailable(url) => write!(
+                f,
+                "{url} needs TLS and this client has no TLS connector; refusing to send it in plain text"
+            ),
         }
     }
 }
 
-#[cfg(feature = "json")]
 impl core::error::Error for ClientError {}
-
-/// Jitter for reconnect delays: a xorshift generator. Delays need spread
-/// between clients, not cryptographic strength.
-#[derive(Clone, Copy, Debug)]
-pub struct Jitter(u64);
-
-impl Jitter {
-    /// A generator from `seed` (any value; zero is made odd).
-    pub const fn new(seed: u64) -> Self {
-        Self(seed | 1)
-    }
-
-    /// The next value, as `Reconnect::on_response` and `on_disconnect`
-    /// take it.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-}

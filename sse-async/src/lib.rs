@@ -1,0 +1,62 @@
+//! # sse-async
+//!
+//! The std layer of the workspace, written once for every async runtime:
+//! [`EventWriter`], [`EventReader`] and [`ByteStreamDecoder`], the
+//! reconnecting [`EventSource`] client and the [`Server`]. Each is generic
+//! over a small [`Runtime`] trait (timers, spawning, TCP, a non-blocking
+//! write) and speaks futures-io; the protocol (parsing, encoding, heads,
+//! framing, redirects, reconnects, the server's handshake) is sse-core's.
+//!
+//! Users depend on a runtime crate, which binds the runtime and re-exports
+//! these types under the same names: `sse-tokio` (tokio, axum) and
+//! `sse-async-std` (async-std and smol, both on async-io).
+//!
+//! ```
+//! # futures_lite::future::block_on(async {
+//! use sse_async::{EventReader, EventWriter};
+//! use sse_core::Frame;
+//!
+//! let mut writer = EventWriter::new(Vec::new());
+//! writer.send(&Frame::new().event("tick").id("1").data("hello")).await.unwrap();
+//! let wire = writer.into_inner();
+//! let mut reader = EventReader::new(&wire[..]);
+//! let event = reader.next_event().await.unwrap().unwrap();
+//! assert_eq!((event.event_type.as_str(), event.data.as_str()), ("tick", "hello"));
+//! # });
+//! ```
+//!
+//! ## Crate features
+//!
+//! - `async-io`: every [`Executor`] is a [`Runtime`] whose timers and TCP
+//!   come from async-io (sse-async-std's `AsyncStd` and `Smol`).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod client;
+mod reader;
+mod runtime;
+mod server;
+mod writer;
+
+pub use client::{
+    ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Target, TcpConnector,
+    Transport, Update,
+};
+pub use reader::{ByteStreamDecoder, EventReader};
+#[cfg(feature = "async-io")]
+pub use runtime::Executor;
+pub use runtime::{timeout, Runtime, Task};
+pub use server::{
+    Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
+    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
+};
+pub use sse_core::owned::{
+    MessageEvent, ReadError, ReaderConfig, WriteError, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
+};
+pub use sse_core::server::Request;
+pub use sse_hub::{
+    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
+    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
+};
+pub use writer::{EventWriter, DEFAULT_KEEP_ALIVE};

@@ -1,0 +1,587 @@
+//! The client connection as a sans-IO state machine.
+//!
+//! ## Design
+//!
+//! One [`Connection`] is one event source across all its attempts: it
+//! holds the [`Parser`] (and with it the last event ID and the server's
+//! `retry`), the [`Reconnect`] policy, and the phase of the current
+//! attempt. An adapter is a loop that moves bytes and time:
+//!
+//! 1. [`start`](Connection::start) an attempt, connect to the target (the
+//!    origin, or where the last [`Step::Redirect`] points) within
+//!    [`poll_timeout`](Connection::poll_timeout), and send what
+//!    [`write_request`](Connection::write_request) writes;
+//! 2. read, and hand the bytes to [`handle_input`](Connection::handle_input)
+//!    until it says [`Step::NeedMore`]; keep the bytes it did not consume
+//!    and append the next read to them;
+//! 3. on end of input call [`handle_eof`](Connection::handle_eof), on an
+//!    I/O error [`handle_error`](Connection::handle_error), at the
+//!    deadline [`handle_timeout`](Connection::handle_timeout);
+//! 4. on [`Step::Retry`] drop the connection and wait until `at_ms`; on
+//!    [`Step::Redirect`] connect to the location at once; on
+//!    [`Step::Failed`] stop.
+//!
+//! Time enters as a number of milliseconds on any monotonic clock; random
+//! jitter comes from a seed given at construction. Nothing here allocates:
+//! the response head is parsed where the caller's bytes lie, and events are
+//! assembled in the parser's buffer.
+
+use core::fmt;
+
+use crate::body::BodyDecoder;
+use crate::encoder::Sink;
+use crate::error::ParseError;
+use crate::http::{
+    parse_response, write_request_with, ChunkedError, ClientRequest, HeadError, HeadWriteError,
+    EMPTY_HEADER,
+};
+use crate::parser::{Event, Fed, Parser};
+use crate::reconnect::{Action, FailReason, Jitter, ReadyState, Reconnect, ReconnectConfig};
+use crate::url::Url;
+
+/// Default limit on a response head, in bytes.
+pub const DEFAULT_MAX_RESPONSE_HEAD: usize = 16 * 1024;
+/// Header lines of a response head the connection can parse (the storage
+/// is on the stack while a head is parsed: 32 bytes a slot).
+pub const RESPONSE_HEADER_SLOTS: usize = 64;
+/// Default time from [`Connection::start`] to a complete response head.
+pub const DEFAULT_HEAD_TIMEOUT_MS: u64 = 30_000;
+
+/// Settings of a [`Connection`]; the `DEFAULT_*` constants are the
+/// defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConnectionConfig {
+    /// The reconnect policy.
+    pub reconnect: ReconnectConfig,
+    /// Largest response head accepted; a larger one fails the attempt.
+    pub max_head_bytes: usize,
+    /// Time to connect and receive the response head before the attempt
+    /// counts as failed (and is retried), in ms.
+    pub head_timeout_ms: u64,
+}
+
+impl ConnectionConfig {
+    /// The defaults.
+    pub const DEFAULT: Self = Self {
+        reconnect: ReconnectConfig::DEFAULT,
+        max_head_bytes: DEFAULT_MAX_RESPONSE_HEAD,
+        head_timeout_ms: DEFAULT_HEAD_TIMEOUT_MS,
+    };
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What every attempt asks for: the URL the source was made for, and the
+/// user's method, headers and body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Request<'a> {
+    /// The event source's URL. Credentials go only to its origin.
+    pub origin: Url<'a>,
+    /// `GET`, or `POST` for APIs that stream the answer to a request.
+    pub method: &'a str,
+    /// Extra headers (e.g. `Authorization`, `Content-Type`).
+    pub headers: &'a [(&'a str, &'a str)],
+    /// A body, sent with `Content-Length`.
+    pub body: Option<&'a [u8]>,
+}
+
+impl<'a> Request<'a> {
+    /// A `GET` of `origin` with no extra headers.
+    pub const fn get(origin: Url<'a>) -> Self {
+        Self { origin, method: "GET", headers: &[], body: None }
+    }
+}
+
+/// Headers that carry credentials: sent only to the source's origin, never
+/// to another host a redirect names.
+pub const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+
+/// Why an attempt ended and the source will reconnect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The transport failed (the adapter knows the details).
+    Io,
+    /// The connection closed before a whole response head arrived.
+    ClosedBeforeHead,
+    /// No whole response head within the head timeout.
+    HeadTimeout {
+        /// The timeout, in ms.
+        limit_ms: u64,
+    },
+    /// The response head is malformed or over a limit.
+    Head(HeadError),
+    /// The server answered with this status and the policy retries it.
+    Status(u16),
+    /// The body's framing is broken.
+    Body(ChunkedError),
+    /// The connection closed in the middle of the body's framing.
+    CutShort,
+    /// The server ended the stream.
+    Ended,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io => f.write_str("connection failed"),
+            Self::ClosedBeforeHead => f.write_str("connection closed before the response head"),
+            Self::HeadTimeout { limit_ms } => write!(f, "no response head within {limit_ms} ms"),
+            Self::Head(e) => write!(f, "bad response: {e}"),
+            Self::Status(status) => write!(f, "server answered {status}"),
+            Self::Body(e) => write!(f, "bad response body: {e}"),
+            Self::CutShort => f.write_str("response body cut short"),
+            Self::Ended => f.write_str("the server ended the stream"),
+        }
+    }
+}
+
+/// A response head's header lines, borrowed from the bytes read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Headers<'a> {
+    /// The head from its status line to its blank line.
+    raw: &'a [u8],
+}
+
+impl<'a> Headers<'a> {
+    /// The header lines as `(name, value)`, in order, values trimmed.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        // The head was accepted by httparse: lines end in LF (CRLF or a
+        // bare LF) and each line after the status line is `name: value`.
+        self.raw.split(|&b| b == b'\n').skip(1).filter_map(|line| {
+            let colon = line.iter().position(|&b| b == b':')?;
+            let name = core::str::from_utf8(&line[..colon]).ok()?;
+            Some((name, line[colon + 1..].trim_ascii()))
+        })
+    }
+
+    /// The first header with this name (case-insensitive), raw.
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    /// A header's value as text, if present and UTF-8.
+    pub fn get_str(&self, name: &str) -> Option<&'a str> {
+        self.get(name).and_then(|v| core::str::from_utf8(v).ok())
+    }
+}
+
+/// What happened next, from [`Connection::handle_input`] and the other
+/// `handle_*` calls.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Step<'a> {
+    /// All the input that can be used now was used: read more. Bytes not
+    /// consumed (a partial response head) stay in front of the next read.
+    NeedMore,
+    /// The server answered with an event stream; events follow.
+    Open {
+        /// The status (200).
+        status: u16,
+        /// The response's headers.
+        headers: Headers<'a>,
+    },
+    /// An event.
+    Event(Event<'a>),
+    /// An event exceeded a limit and was skipped; the stream goes on.
+    Limit(ParseError),
+    /// Connect to `location` now (resolve it against the target that
+    /// answered, e.g. with [`Url::resolve`]); call
+    /// [`start`](Connection::start) first. Drop this connection.
+    Redirect {
+        /// The redirect status (301, 302, 303, 307, 308).
+        status: u16,
+        /// The `Location` header's value.
+        location: &'a str,
+    },
+    /// The attempt ended: drop the connection, wait `delay_ms` (until
+    /// `at_ms`), then [`start`](Connection::start) again at the origin; the
+    /// request then carries `Last-Event-ID`.
+    Retry {
+        /// The wait, in ms.
+        delay_ms: u64,
+        /// When to connect again, on the caller's clock.
+        at_ms: u64,
+        /// Why the attempt ended.
+        cause: Cause,
+    },
+    /// The source failed for good (or was closed): no more attempts.
+    Failed(FailReason),
+}
+
+/// Where an attempt is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Ready to start an attempt (first, or after a redirect).
+    Ready,
+    /// Waiting to reconnect until this time.
+    Waiting { until: u64 },
+    /// Connecting, sending, reading the response head; the deadline.
+    Head { deadline: u64 },
+    /// Reading the body.
+    Body(BodyDecoder),
+    /// Failed or closed for good.
+    Closed,
+}
+
+/// One event source's connection, across reconnects and redirects (see
+/// the module docs for the loop that drives it).
+///
+/// ```
+/// use sse_core::client::{Connection, ConnectionConfig, Request, Step};
+/// use sse_core::http::Url;
+/// use sse_core::Parser;
+///
+/// let url = Url::parse("http://example.test/events").unwrap();
+/// let mut conn = Connection::new(Parser::new([0u8; 1024]), ConnectionConfig::DEFAULT, 7);
+/// conn.start(0).unwrap();
+/// let mut request = Vec::new();
+/// conn.write_request(&Request::get(url), &url, &mut request).unwrap();
+/// assert!(request.starts_with(b"GET /events HTTP/1.1\r\nHost: example.test\r\n"));
+///
+/// // What the socket read: a head and a first event.
+/// let mut input: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\ndata: hi\n\n";
+/// assert!(matches!(conn.handle_input(&mut input, 5), Step::Open { status: 200, .. }));
+/// match conn.handle_input(&mut input, 5) {
+///     Step::Event(event) => assert_eq!((event.data, event.id), ("hi", "1")),
+///     other => panic!("{other:?}"),
+/// }
+/// assert!(matches!(conn.handle_input(&mut input, 5), Step::NeedMore));
+/// // The server goes away: reconnect after the reconnection time.
+/// match conn.handle_eof(10) {
+///     Step::Retry { at_ms, .. } => assert!(at_ms >= 3_010),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(conn.last_event_id(), "1");
+/// ```
+pub struct Connection<B> {
+    parser: Parser<B>,
+    policy: Reconnect,
+    config: ConnectionConfig,
+    phase: Phase,
+    /// A 303 answered this chain of redirects: ask with `GET`, no body.
+    see_other: bool,
+    rng: Jitter,
+}
+
+impl<B> fmt::Debug for Connection<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("phase", &self.phase)
+            .field("ready_state", &self.policy.ready_state())
+            .field("see_other", &self.see_other)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
+    /// A connection that assembles events in `parser` (its buffer and
+    /// limits bound every event), with `seed` for the reconnect jitter
+    /// (any value; clients should differ).
+    pub fn new(parser: Parser<B>, config: ConnectionConfig, seed: u64) -> Self {
+        Self {
+            parser,
+            policy: Reconnect::new(config.reconnect),
+            config,
+            phase: Phase::Ready,
+            see_other: false,
+            rng: Jitter::new(seed),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// The ready state: connecting (or waiting to reconnect), open, closed.
+    pub fn ready_state(&self) -> ReadyState {
+        self.policy.ready_state()
+    }
+
+    /// The last event ID: sent as `Last-Event-ID` by the next request.
+    pub fn last_event_id(&self) -> &str {
+        self.parser.last_event_id()
+    }
+
+    /// Seeds the last event ID (e.g. saved from an earlier run).
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError`] if it is too long for the parser, or holds NUL, CR
+    /// or LF.
+    pub fn set_last_event_id(&mut self, id: &str) -> Result<(), ParseError> {
+        self.parser.set_last_event_id(id)
+    }
+
+    /// The reconnection time: the server's last `retry`, else the default.
+    pub fn reconnection_time_ms(&self) -> u64 {
+        self.policy.reconnection_time_ms()
+    }
+
+    /// Whether the next request is a `GET` without body because a `303 See
+    /// Other` answered the last one.
+    pub fn see_other(&self) -> bool {
+        self.see_other
+    }
+
+    /// Starts an attempt at `now_ms`: connect, then write the request.
+    /// The head timeout runs from here. Call it before the first attempt,
+    /// after a [`Step::Redirect`], and once a [`Step::Retry`]'s wait is
+    /// over (starting earlier just reconnects earlier).
+    ///
+    /// # Errors
+    ///
+    /// [`FailReason::Closed`] (or the reason it failed) once the source
+    /// is closed.
+    pub fn start(&mut self, now_ms: u64) -> Result<(), FailReason> {
+        if self.phase == Phase::Closed || self.policy.ready_state() == ReadyState::Closed {
+            self.phase = Phase::Closed;
+            return Err(FailReason::Closed);
+        }
+        if matches!(self.phase, Phase::Head { .. } | Phase::Body(_)) {
+            // A new attempt abandons the current one.
+            self.parser.finish();
+        }
+        self.phase = Phase::Head { deadline: now_ms.saturating_add(self.config.head_timeout_ms) };
+        Ok(())
+    }
+
+    /// Writes the request for `target` (the origin, or where redirects
+    /// led): the user's method, headers and body, `Last-Event-ID` when
+    /// there is one. Credentials ([`CREDENTIAL_HEADERS`]) go only to the
+    /// origin (same scheme, host and port); after a `303` the request is a
+    /// `GET` without body.
+    ///
+    /// # Errors
+    ///
+    /// [`HeadWriteError::Invalid`] if the method, a header or the path
+    /// would inject into the head; [`HeadWriteError::Sink`] if the sink
+    /// fails.
+    pub fn write_request<S: Sink>(
+        &self,
+        request: &Request<'_>,
+        target: &Url<'_>,
+        sink: &mut S,
+    ) -> Result<(), HeadWriteError<S::Error>> {
+        let origin = &request.origin;
+        let same_origin = target.https == origin.https
+            && target.port == origin.port
+            && target.host.eq_ignore_ascii_case(origin.host);
+        let head = ClientRequest {
+            method: if self.see_other { "GET" } else { request.method },
+            host: target.authority,
+            path: target.path,
+            last_event_id: self.parser.last_event_id(),
+            headers: request.headers,
+            body: if self.see_other { None } else { request.body },
+        };
+        write_request_with(sink, &head, |name| {
+            same_origin || !CREDENTIAL_HEADERS.iter().any(|c| name.eq_ignore_ascii_case(c))
+        })
+    }
+
+    /// When the caller must call [`handle_timeout`](Self::handle_timeout)
+    /// (the head deadline), or may [`start`](Self::start) again (the end of
+    /// a retry wait), on its clock; `None` when nothing is due.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Head { deadline } => Some(deadline),
+            Phase::Waiting { until } => Some(until),
+            Phase::Ready | Phase::Body(_) | Phase::Closed => None,
+        }
+    }
+
+    /// Time passed: past the head deadline the attempt ends with
+    /// [`Step::Retry`]. Otherwise `None`.
+    pub fn handle_timeout(&mut self, now_ms: u64) -> Option<Step<'static>> {
+        match self.phase {
+            Phase::Head { deadline } if now_ms >= deadline => {
+                let limit_ms = self.config.head_timeout_ms;
+                Some(self.retry(now_ms, Cause::HeadTimeout { limit_ms }))
+            }
+            _ => None,
+        }
+    }
+
+    /// The connection reached its end of input.
+    pub fn handle_eof(&mut self, now_ms: u64) -> Step<'static> {
+        match self.phase {
+            Phase::Head { .. } => self.retry(now_ms, Cause::ClosedBeforeHead),
+            Phase::Body(decoder) if decoder.may_end() => self.retry(now_ms, Cause::Ended),
+            Phase::Body(_) => self.retry(now_ms, Cause::CutShort),
+            Phase::Ready => self.retry(now_ms, Cause::ClosedBeforeHead),
+            Phase::Waiting { .. } => Step::NeedMore,
+            Phase::Closed => Step::Failed(FailReason::Closed),
+        }
+    }
+
+    /// Connecting, writing or reading failed: the attempt ends.
+    pub fn handle_error(&mut self, now_ms: u64) -> Step<'static> {
+        match self.phase {
+            Phase::Ready | Phase::Head { .. } | Phase::Body(_) => self.retry(now_ms, Cause::Io),
+            Phase::Waiting { .. } => Step::NeedMore,
+            Phase::Closed => Step::Failed(FailReason::Closed),
+        }
+    }
+
+    /// Closes the source: no more attempts.
+    pub fn close(&mut self) {
+        self.policy.close();
+        self.parser.finish();
+        self.phase = Phase::Closed;
+    }
+
+    /// Takes bytes the connection read, advancing `input` past what was
+    /// used, and returns what happened. Call again until [`Step::NeedMore`]
+    /// (or a step that ends the attempt); then keep what is left of `input`
+    /// in front of the next read.
+    pub fn handle_input<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
+        match self.phase {
+            Phase::Head { .. } => self.head(input, now_ms),
+            Phase::Body(_) => self.body(input, now_ms),
+            // Bytes of an attempt that already ended.
+            Phase::Ready | Phase::Waiting { .. } => {
+                *input = &[];
+                Step::NeedMore
+            }
+            Phase::Closed => {
+                *input = &[];
+                Step::Failed(FailReason::Closed)
+            }
+        }
+    }
+
+    fn head<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
+        let max = self.config.max_head_bytes;
+        loop {
+            let buf: &'i [u8] = input;
+            let mut slots = [EMPTY_HEADER; RESPONSE_HEADER_SLOTS];
+            let head = match parse_response(buf, &mut slots, max) {
+                Ok(Some(head)) => head,
+                Ok(None) => return Step::NeedMore,
+                Err(e) => return self.retry(now_ms, Cause::Head(e)),
+            };
+            let head_len = head.head_len;
+            // Interim answers (100 Continue, 103 Early Hints) precede the
+            // real one; 101 would switch protocols and is not skipped.
+            if (100..200).contains(&head.status) && head.status != 101 {
+                *input = &buf[head_len..];
+                continue;
+            }
+            let framing = match head.framing() {
+                Ok(framing) => framing,
+                Err(e) => return self.retry(now_ms, Cause::Head(e)),
+            };
+            let status = head.status;
+            let location = head.location();
+            let rng = &mut self.rng;
+            let action = self
+                .policy
+                .on_response(status, head.content_type(), now_ms, &mut || rng.next_u64());
+            return match action {
+                Action::Open => {
+                    *input = &buf[head_len..];
+                    self.phase = Phase::Body(BodyDecoder::new(framing));
+                    Step::Open { status, headers: Headers { raw: &buf[..head_len] } }
+                }
+                Action::Redirect => {
+                    *input = &[];
+                    // A location that resolves against one URL resolves
+                    // against any: only its own syntax can fail.
+                    let base = Url { https: false, host: "", port: 0, authority: "", path: "/" };
+                    match location.filter(|l| base.resolve(l).is_ok()) {
+                        Some(location) => {
+                            self.see_other |= status == 303;
+                            self.phase = Phase::Ready;
+                            Step::Redirect { status, location }
+                        }
+                        None => {
+                            self.close();
+                            Step::Failed(FailReason::Status(status))
+                        }
+                    }
+                }
+                Action::Retry { delay_ms } => {
+                    *input = &[];
+                    self.wait(now_ms, delay_ms, Cause::Status(status))
+                }
+                Action::Fail(reason) => {
+                    *input = &[];
+                    self.phase = Phase::Closed;
+                    Step::Failed(reason)
+                }
+            };
+        }
+    }
+
+    fn body<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
+        let Phase::Body(decoder) = &mut self.phase else { return Step::NeedMore };
+        let mut decoder = *decoder;
+        loop {
+            let buf: &'i [u8] = input;
+            if buf.is_empty() {
+                self.phase = Phase::Body(decoder);
+                return Step::NeedMore;
+            }
+            let decoded = match decoder.decode(buf) {
+                Ok(decoded) => decoded,
+                Err(e) => {
+                    *input = &[];
+                    self.phase = Phase::Body(decoder);
+                    return self.retry(now_ms, Cause::Body(e));
+                }
+            };
+            let (used, fed) = if decoded.data.is_empty() {
+                (0, Fed::NeedMore)
+            } else {
+                self.parser.feed_ready(decoded.data)
+            };
+            // Payload the parser did not take (the event ended before it)
+            // goes back, to be decoded again on the next call.
+            let unused = decoded.data.len() - used;
+            decoder.give_back(unused);
+            *input = &buf[decoded.consumed - unused..];
+            self.phase = Phase::Body(decoder);
+            if let Some(ms) = self.parser.retry() {
+                self.policy.set_retry(ms);
+            }
+            match fed {
+                Fed::Ready(ready) => return Step::Event(self.parser.event(ready)),
+                Fed::Error(e) => return Step::Limit(e),
+                Fed::NeedMore if decoder.is_done() => {
+                    *input = &[];
+                    return self.retry(now_ms, Cause::Ended);
+                }
+                Fed::NeedMore => {}
+            }
+        }
+    }
+
+    /// The attempt ended: the policy decides when to try again.
+    fn retry(&mut self, now_ms: u64, cause: Cause) -> Step<'static> {
+        self.parser.finish();
+        let rng = &mut self.rng;
+        match self.policy.on_disconnect(now_ms, &mut || rng.next_u64()) {
+            Action::Retry { delay_ms } => self.wait(now_ms, delay_ms, cause),
+            Action::Fail(reason) => {
+                self.phase = Phase::Closed;
+                Step::Failed(reason)
+            }
+            // The policy answers a disconnect with a wait or a failure.
+            Action::Open | Action::Redirect => self.wait(now_ms, 0, cause),
+        }
+    }
+
+    fn wait(&mut self, now_ms: u64, delay_ms: u64, cause: Cause) -> Step<'static> {
+        self.parser.finish();
+        let at_ms = now_ms.saturating_add(delay_ms);
+        self.phase = Phase::Waiting { until: at_ms };
+        self.see_other = false;
+        Step::Retry { delay_ms, at_ms, cause }
+    }
+}
