@@ -2,11 +2,11 @@
 //! replay the committed corpus through exactly the code the fuzzer runs.
 //! Each function panics when an invariant breaks; that is the finding.
 
-use sse_core::client::Target;
+use sse_core::client::{Connection, ConnectionConfig, Step, Target};
 use sse_core::http::{
     parse_request, parse_response, BodyDecoder, BodyFraming, ChunkedDecoder, Url, EMPTY_HEADER,
 };
-use sse_core::server::Request;
+use sse_core::server::{Decision, Handshake, Request, Resource};
 use sse_core::{Frame, FrameError, Limits, NotRetained, Parser, ReplayError, ReplayRing};
 
 #[allow(dead_code, missing_docs)]
@@ -175,6 +175,10 @@ pub fn http(data: &[u8]) {
     }
     let whole = decode_chunked(&[input]);
     assert_eq!(decode_chunked(&chunk(input, seed)), whole, "chunked decoding depends on splits");
+    let whole = connection_steps(&[input]);
+    assert_eq!(connection_steps(&chunk(input, seed)), whole, "the connection depends on splits");
+    let whole = handshake_decision(&[input]);
+    assert_eq!(handshake_decision(&chunk(input, seed)), whole, "the handshake depends on splits");
     for framing in [BodyFraming::UntilClose, BodyFraming::Length(u64::from(seed))] {
         let mut body = BodyDecoder::new(framing);
         let step = body.decode(input).expect("only chunked bodies can fail");
@@ -190,6 +194,83 @@ pub fn http(data: &[u8]) {
             assert!(next.path.starts_with('/') || next.path.is_empty() || location.contains("://"));
         }
     }
+}
+
+/// The client connection fed `chunks` as a response, the way an adapter
+/// feeds it (what it leaves unconsumed is offered again with the next
+/// read); its steps as text, up to the one that ends the attempt.
+fn connection_steps(chunks: &[&[u8]]) -> Vec<String> {
+    let config = ConnectionConfig { max_head_bytes: 512, ..ConnectionConfig::DEFAULT };
+    let mut conn = Connection::new(Parser::new(vec![0; 256]), config, 7);
+    conn.start(0).expect("a new connection starts");
+    let mut steps = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
+    for chunk in chunks {
+        pending.extend_from_slice(chunk);
+        let mut rest: &[u8] = &pending;
+        loop {
+            let before = rest.len();
+            let step = conn.handle_input(&mut rest, 10);
+            assert!(rest.len() <= before, "input grew");
+            let (text, ends) = describe(&step);
+            if ends {
+                steps.push(text);
+                return steps;
+            }
+            match step {
+                Step::NeedMore => break,
+                _ => steps.push(text),
+            }
+        }
+        assert!(rest.len() <= 512 + 16, "unconsumed input beyond the head limit");
+        pending = rest.to_vec();
+    }
+    steps.push(format!("eof {}", describe(&conn.handle_eof(10)).0));
+    steps
+}
+
+/// A connection step as text, and whether it ends the attempt.
+fn describe(step: &Step<'_>) -> (String, bool) {
+    match step {
+        Step::NeedMore => ("more".into(), false),
+        Step::Open { status, headers } => {
+            (format!("open {status} {:?}", headers.get("content-type")), false)
+        }
+        Step::Event(e) => (format!("event {}|{}|{}", e.event_type, e.data, e.id), false),
+        Step::Limit(e) => (format!("limit {e}"), false),
+        other => (format!("{other:?}"), true),
+    }
+}
+
+/// The server handshake over growing prefixes, as a server reads: the
+/// first decision that is not "need more", as text.
+fn handshake_decision(chunks: &[&[u8]]) -> String {
+    let handshake = Handshake::new().with_max_head_bytes(512);
+    let route = |path: &str| match path {
+        "/events" => Some(Resource::Stream),
+        "/" => Some(Resource::Page),
+        _ => None,
+    };
+    let mut buf = Vec::new();
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        let mut headers = [EMPTY_HEADER; 16];
+        let text = match handshake.read(&buf, &mut headers, route) {
+            Decision::NeedMore => continue,
+            Decision::Stream(head) => {
+                assert!(head.head_len <= buf.len());
+                format!("stream {} {:?} {}", head.path, head.last_event_id(), head.head_len)
+            }
+            Decision::Page(head) => format!("page {} {}", head.path, head.head_len),
+            Decision::Refuse(status) => {
+                assert!(matches!(status, 400..=499), "refused with {status}");
+                format!("refuse {status}")
+            }
+            other => format!("{other:?}"),
+        };
+        return text;
+    }
+    "more".into()
 }
 
 /// JSON data of the typed events below.

@@ -13,7 +13,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_core::client::{Cause, Connection, Step};
 pub use sse_core::client::{ClientConfig, ClientError, Target};
-use sse_core::owned::MessageEvent;
+use sse_core::MessageEvent;
 use sse_core::{FailReason, FromSseEvent, ReadyState};
 
 use crate::runtime::{timeout, Runtime};

@@ -34,6 +34,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod client;
+mod error;
 mod reader;
 mod runtime;
 mod server;
@@ -43,6 +44,7 @@ pub use client::{
     ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Target, TcpConnector,
     Transport, Update,
 };
+pub use error::{ReadError, SendError};
 pub use reader::{ByteStreamDecoder, EventReader};
 #[cfg(feature = "async-io")]
 pub use runtime::Executor;
@@ -51,12 +53,10 @@ pub use server::{
     Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
     DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
 };
-pub use sse_core::owned::{
-    MessageEvent, ReadError, ReaderConfig, WriteError, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
-};
 pub use sse_core::server::Request;
+pub use sse_core::{MessageEvent, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER};
 pub use sse_hub::{
-    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
+    Encoded, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES,
+    DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
 };
 pub use writer::{EventWriter, DEFAULT_KEEP_ALIVE};

@@ -8,7 +8,9 @@ use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
 use futures_io::AsyncRead;
-use sse_core::owned::{EventDecoder, MessageEvent, ReadError, ReaderConfig};
+use sse_core::{EventDecoder, MessageEvent, ReaderConfig};
+
+use crate::error::ReadError;
 
 /// Events read from any futures-io `AsyncRead`, as a `futures_core::Stream`.
 ///

@@ -3,11 +3,12 @@
 //! handlers, static pages and graceful shutdown.
 
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -272,20 +273,25 @@ impl<R: Runtime> Server<R> {
         let interval = self.config.keep_alive;
         let mut idle = interval.map(|every| Box::pin(self.runtime.sleep(every)));
         let mut last_write = Instant::now();
+        // Pinned once: a shutdown waiter registered anew for every event
+        // would lock the watch channel's shared waiter list each time.
+        let mut stopped = std::pin::pin!(until_stopped(stop));
         loop {
-            let recv = futures_lite::future::or(async { Next::Frames(sub.recv().await) }, async {
-                until_stopped(stop).await;
-                Next::Stop
-            });
-            let next = match idle.as_mut() {
-                Some(timer) => {
-                    futures_lite::future::or(recv, async {
-                        timer.as_mut().await;
-                        Next::Idle
-                    })
-                    .await
-                }
-                None => recv.await,
+            let next = {
+                let mut recv = std::pin::pin!(sub.recv());
+                // Frames first, then the keep-alive timer, then shutdown.
+                poll_fn(|cx| {
+                    if let Poll::Ready(frames) = recv.as_mut().poll(cx) {
+                        return Poll::Ready(Next::Frames(frames));
+                    }
+                    if let Some(timer) = idle.as_mut() {
+                        if timer.as_mut().poll(cx).is_ready() {
+                            return Poll::Ready(Next::Idle);
+                        }
+                    }
+                    stopped.as_mut().poll(cx).map(|()| Next::Stop)
+                })
+                .await
             };
             let bytes: &[u8] = match &next {
                 Next::Frames(Some(frames)) => sub.gather(frames, &mut batch, BATCH_BYTES),
@@ -391,7 +397,7 @@ impl<R: Runtime> Server<R> {
 
 /// What a hub stream waits for.
 enum Next {
-    Frames(Option<sse_hub::Frames>),
+    Frames(Option<sse_hub::Encoded>),
     Idle,
     Stop,
 }

@@ -4,10 +4,10 @@ use std::future::poll_fn;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::error::SendError;
 use futures_core::Stream;
 use futures_io::AsyncWrite;
 use futures_lite::AsyncWriteExt;
-use sse_core::owned::WriteError;
 use sse_core::typed::with_frame;
 use sse_core::{Frame, SseEvent, KEEP_ALIVE};
 
@@ -61,9 +61,9 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     ///
     /// # Errors
     ///
-    /// [`WriteError::Frame`] for an injectable frame (nothing written),
-    /// [`WriteError::Io`] if the transport fails.
-    pub async fn send(&mut self, frame: &Frame<'_>) -> Result<(), WriteError> {
+    /// [`SendError::Frame`] for an injectable frame (nothing written),
+    /// [`SendError::Io`] if the transport fails.
+    pub async fn send(&mut self, frame: &Frame<'_>) -> Result<(), SendError> {
         self.buf.clear();
         frame.write_to(&mut self.buf)?;
         self.flush_buf().await
@@ -74,12 +74,12 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     ///
     /// # Errors
     ///
-    /// [`WriteError::Typed`] if the event cannot be encoded (nothing
-    /// written), [`WriteError::Io`] if the transport fails.
-    pub async fn send_event<T: SseEvent + ?Sized>(&mut self, event: &T) -> Result<(), WriteError> {
+    /// [`SendError::Typed`] if the event cannot be encoded (nothing
+    /// written), [`SendError::Io`] if the transport fails.
+    pub async fn send_event<T: SseEvent + ?Sized>(&mut self, event: &T) -> Result<(), SendError> {
         self.buf.clear();
         let Self { buf, scratch, .. } = &mut *self;
-        with_frame(event, scratch, |frame| frame.write_to(buf)).map_err(WriteError::Typed)??;
+        with_frame(event, scratch, |frame| frame.write_to(buf)).map_err(SendError::Typed)??;
         self.flush_buf().await
     }
 
@@ -87,8 +87,8 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     ///
     /// # Errors
     ///
-    /// [`WriteError::Io`] if the transport fails.
-    pub async fn comment(&mut self, text: &str) -> Result<(), WriteError> {
+    /// [`SendError::Io`] if the transport fails.
+    pub async fn comment(&mut self, text: &str) -> Result<(), SendError> {
         self.send(&Frame::comment_only(text)).await
     }
 
@@ -96,8 +96,8 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     ///
     /// # Errors
     ///
-    /// [`WriteError::Io`] if the transport fails.
-    pub async fn keep_alive(&mut self) -> Result<(), WriteError> {
+    /// [`SendError::Io`] if the transport fails.
+    pub async fn keep_alive(&mut self) -> Result<(), SendError> {
         self.write_raw(KEEP_ALIVE).await
     }
 
@@ -106,8 +106,8 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     ///
     /// # Errors
     ///
-    /// [`WriteError::Io`] if the transport fails.
-    pub async fn write_raw(&mut self, frames: &[u8]) -> Result<(), WriteError> {
+    /// [`SendError::Io`] if the transport fails.
+    pub async fn write_raw(&mut self, frames: &[u8]) -> Result<(), SendError> {
         self.inner.write_all(frames).await?;
         self.inner.flush().await?;
         Ok(())
@@ -119,8 +119,8 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
     ///
     /// # Errors
     ///
-    /// The first [`WriteError`]; the stream is not polled further.
-    pub async fn pump<R, S, T>(&mut self, runtime: &R, mut events: S) -> Result<(), WriteError>
+    /// The first [`SendError`]; the stream is not polled further.
+    pub async fn pump<R, S, T>(&mut self, runtime: &R, mut events: S) -> Result<(), SendError>
     where
         R: Runtime,
         S: Stream<Item = T> + Unpin,
@@ -160,7 +160,7 @@ impl<W: AsyncWrite + Unpin> EventWriter<W> {
         self.inner
     }
 
-    async fn flush_buf(&mut self) -> Result<(), WriteError> {
+    async fn flush_buf(&mut self) -> Result<(), SendError> {
         self.inner.write_all(&self.buf).await?;
         self.inner.flush().await?;
         Ok(())

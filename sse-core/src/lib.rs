@@ -48,11 +48,11 @@
 //! ## Crate features
 //!
 //! - `std` (off by default): detects the fastest SIMD UTF-8 validator at
-//!   run time, and adds the `std::io::Error` wrappers of module `owned`.
-//!   Implies `alloc`.
-//! - `alloc`: [`Sink`] for `Vec<u8>`, module `owned` (owned events, the
-//!   decoder, client and server types), and `String`, `Box<str>` and
-//!   `Cow<str>` as typed-event fields.
+//!   run time. Implies `alloc`.
+//! - `alloc`: [`Sink`] for `Vec<u8>`; owned events and their decoder
+//!   ([`MessageEvent`], [`EventDecoder`]); the owned client and server types
+//!   ([`client::ClientConfig`], [`server::Request`]); and `String`,
+//!   `Box<str>` and `Cow<str>` as typed-event fields.
 //! - `json`: typed events (module `typed`) with JSON data through
 //!   `serde-json-core`, into caller buffers.
 //! - `derive`: `#[derive(SseEvent, FromSseEvent)]` (implies `json`).
@@ -69,11 +69,11 @@ extern crate alloc;
 
 mod body;
 pub mod client;
+#[cfg(feature = "alloc")]
+mod decoder;
 mod encoder;
 mod error;
 pub mod http;
-#[cfg(feature = "alloc")]
-pub mod owned;
 mod parser;
 mod reconnect;
 mod replay;
@@ -84,6 +84,10 @@ pub mod typed;
 mod url;
 mod utf8;
 
+#[cfg(feature = "alloc")]
+pub use decoder::{
+    EventDecoder, MessageEvent, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER,
+};
 pub use encoder::{Frame, Sink, SliceSink, KEEP_ALIVE};
 pub use error::{CapacityError, EncodeError, FrameError, ParseError, WriteError};
 pub use parser::{

@@ -69,14 +69,15 @@ impl fmt::Display for PublishError {
 
 impl std::error::Error for PublishError {}
 
-/// Encoded frames shared by every subscriber.
-pub type Frames = Arc<[u8]>;
+/// One or more frames, encoded once and shared by every subscriber (the
+/// bytes that go on the wire as they are).
+pub type Encoded = Arc<[u8]>;
 
 struct State {
     ring: ReplayRing<Vec<u8>, MAX_REPLAY_EVENTS>,
     /// One shared queue for all subscribers: publishing is one push and one
     /// wake-up pass, whatever the subscriber count.
-    live: broadcast::Sender<Frames>,
+    live: broadcast::Sender<Encoded>,
     scratch: Vec<u8>,
 }
 
@@ -166,7 +167,7 @@ impl Hub {
 
     fn publish_locked(&self, state: &mut State, frame: &Frame<'_>) -> Result<(), PublishError> {
         let invalid = |e| PublishError::Typed(TypedError::Frame(e));
-        let bytes: Frames = match state.ring.push_frame(frame) {
+        let bytes: Encoded = match state.ring.push_frame(frame) {
             Ok(stored) => Arc::from(stored),
             Err(ReplayError::Invalid(e)) => return Err(invalid(e)),
             // Too large to keep (the ring is emptied, so no resume skips it
@@ -239,8 +240,8 @@ impl Hub {
 ///
 /// [`recv`](Self::recv) is cancel-safe.
 pub struct Subscription {
-    backlog: Option<Frames>,
-    live: Option<broadcast::Receiver<Frames>>,
+    backlog: Option<Encoded>,
+    live: Option<broadcast::Receiver<Encoded>>,
     shared: Arc<Shared>,
     /// The receive in flight when used as a `Stream`.
     pending: Option<PendingReceive>,
@@ -256,14 +257,14 @@ impl fmt::Debug for Subscription {
 
 /// A receive that owns the receiver, so `poll_next` can keep it across polls.
 type PendingReceive =
-    Pin<Box<dyn Future<Output = (Option<Frames>, broadcast::Receiver<Frames>)> + Send>>;
+    Pin<Box<dyn Future<Output = (Option<Encoded>, broadcast::Receiver<Encoded>)> + Send>>;
 
 /// One receive: `None` ends the subscription (fell behind, or the hub is
 /// gone); falling behind counts as dropped.
 async fn receive(
-    mut live: broadcast::Receiver<Frames>,
+    mut live: broadcast::Receiver<Encoded>,
     shared: Arc<Shared>,
-) -> (Option<Frames>, broadcast::Receiver<Frames>) {
+) -> (Option<Encoded>, broadcast::Receiver<Encoded>) {
     match live.recv().await {
         Ok(frames) => (Some(frames), live),
         Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -278,7 +279,7 @@ impl Subscription {
     /// The next frames; `None` once this subscriber fell more than the
     /// queue behind (it should reconnect with its last id) or the hub is
     /// gone.
-    pub async fn recv(&mut self) -> Option<Frames> {
+    pub async fn recv(&mut self) -> Option<Encoded> {
         if let Some(backlog) = self.backlog.take() {
             return Some(backlog);
         }
@@ -324,7 +325,7 @@ impl Subscription {
     /// when nothing is queued or the subscription ended (then
     /// [`recv`](Self::recv) returns `None` too). Lets a writer gather
     /// everything queued into one write when its reader fell behind.
-    pub fn try_recv(&mut self) -> Option<Frames> {
+    pub fn try_recv(&mut self) -> Option<Encoded> {
         if let Some(backlog) = self.backlog.take() {
             return Some(backlog);
         }
@@ -347,8 +348,8 @@ impl Subscription {
 }
 
 impl Stream for Subscription {
-    type Item = Frames;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Frames>> {
+    type Item = Encoded;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Encoded>> {
         let this = &mut *self;
         if let Some(backlog) = this.backlog.take() {
             return Poll::Ready(Some(backlog));

@@ -13,6 +13,6 @@
 mod hub;
 
 pub use hub::{
-    Frames, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES, DEFAULT_REPLAY_BYTES,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
+    Encoded, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES,
+    DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
 };

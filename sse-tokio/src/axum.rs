@@ -70,7 +70,7 @@ pub trait IntoFrames {
 }
 
 /// Pre-encoded frames from a [`Hub`](crate::Hub) subscription.
-impl IntoFrames for crate::Frames {
+impl IntoFrames for crate::Encoded {
     fn into_frames(self, _scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
         Ok(Bytes::from(self.to_vec()))
     }

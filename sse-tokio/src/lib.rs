@@ -53,12 +53,12 @@ mod runtime;
 
 pub use runtime::{Tokio, TokioIo};
 pub use sse_async::{
-    ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Frames, Hub, HubConfig,
-    MessageEvent, PublishError, ReadError, ReaderConfig, Request, Runtime, ServerConfig,
-    Subscription, Target, Transport, Update, WriteError, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE,
-    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES, DEFAULT_QUEUE_FRAMES,
-    DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT,
-    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
+    ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Encoded, Hub,
+    HubConfig, MessageEvent, PublishError, ReadError, ReaderConfig, Request, Runtime, SendError,
+    ServerConfig, Subscription, Target, Transport, Update, DEFAULT_HEAD_TIMEOUT,
+    DEFAULT_KEEP_ALIVE, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
+    DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS,
+    DEFAULT_RESET_EVENT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
 };
 
 /// Writes events to a tokio `AsyncWrite` (wrapped in [`TokioIo`]).

@@ -243,7 +243,7 @@ async fn invalid_frames_are_refused_before_writing() {
     let (mut client, server) = tokio::io::duplex(256);
     let mut writer = EventWriter::new(TokioIo::new(server));
     let err = writer.send(&Frame::new().id("1\ndata: forged").data("x")).await.unwrap_err();
-    assert!(matches!(err, sse_tokio::WriteError::Frame(_)), "{err}");
+    assert!(matches!(err, sse_tokio::SendError::Frame(_)), "{err}");
     writer.send(&Frame::new().data("ok")).await.unwrap();
     drop(writer);
     let mut wire = Vec::new();

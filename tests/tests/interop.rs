@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sse_core::client::{Connection, ConnectionConfig, Request, Step};
 use sse_core::http::Url;
 use sse_core::http::{StreamHead, EMPTY_HEADER};
-use sse_core::owned::ReaderConfig;
+use sse_core::ReaderConfig;
 use sse_core::{FromSseEvent, Parser, ReconnectConfig, SseEvent};
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_async_std::{
-    AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub, HubConfig, Runtime, Server,
-    ServerConfig, Smol,
+    AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub, HubConfig, Request,
+    Runtime, Server, ServerConfig, Smol,
 };
-use sse_core::{FailReason, Frame, ReconnectConfig};
+use sse_core::{FailReason, Frame, ParseError, ReconnectConfig};
 use sse_tokio::Tokio;
 
 /// Runs `scenario` on every runtime, each bounded by 30 s; on tokio it is
@@ -331,3 +331,164 @@ async fn server_keep_alive<R: Runtime>(rt: R) {
     assert!(text[..event].contains(":\n"), "a keep-alive came first: {text:?}");
 }
 on_every_runtime!(the_server_sends_keep_alives_while_idle, server_keep_alive);
+
+/// Serves one canned answer to every connection (after reading the
+/// request head) and records each request head; returns the base URL.
+async fn canned<R: Runtime>(rt: &R, answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    let heads: Arc<Mutex<Vec<String>>> = Arc::default();
+    let recorded = Arc::clone(&heads);
+    let rt2 = rt.clone();
+    rt.spawn(async move {
+        while let Ok(mut stream) = rt2.accept(&listener).await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            recorded.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.close().await;
+        }
+    });
+    (format!("http://{addr}"), heads)
+}
+
+/// A redirect to another origin is followed; the `Authorization` header
+/// stays with the origin it was meant for, other headers go along.
+async fn redirect<R: Runtime>(rt: R) {
+    let seen: Arc<Mutex<Vec<Request>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let server = Server::with_runtime(rt.clone()).stream("/new", move |request, mut writer| {
+        record.lock().unwrap().push(request);
+        async move {
+            writer.send(&Frame::new().id("1").data("moved")).await.unwrap();
+        }
+    });
+    let target = start(&rt, server).await;
+    let (old, old_heads) = canned(
+        &rt,
+        format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}/new\r\nContent-Length: 0\r\n\r\n"),
+    )
+    .await;
+    let config = ClientConfig {
+        headers: vec![
+            ("Authorization".to_owned(), "Bearer secret".to_owned()),
+            ("X-Trace".to_owned(), "t1".to_owned()),
+        ],
+        ..fast_reconnect()
+    };
+    let mut source = EventSource::with_runtime(rt.clone(), &format!("{old}/old"), config).unwrap();
+    let event = source.next_event().await.unwrap().unwrap();
+    assert_eq!((event.id.as_str(), event.data.as_str()), ("1", "moved"));
+    let first = old_heads.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(first.contains("authorization: bearer secret"), "sent to its origin: {first}");
+    let followed = &seen.lock().unwrap()[0];
+    let has = |name: &str| followed.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    assert!(!has("authorization"), "credentials dropped across origins: {:?}", followed.headers);
+    assert!(has("x-trace"), "other headers follow the redirect");
+}
+on_every_runtime!(a_redirect_is_followed_without_credentials, redirect);
+
+/// A 200 that is not `text/event-stream` fails for good: no retry.
+async fn wrong_content_type<R: Runtime>(rt: R) {
+    let (base, heads) = canned(
+        &rt,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello".to_owned(),
+    )
+    .await;
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/"), fast_reconnect()).unwrap();
+    match source.next_event().await {
+        Some(Err(ClientError::Failed(FailReason::ContentType))) => {}
+        other => panic!("expected a content-type failure, got {other:?}"),
+    }
+    assert!(source.next_event().await.is_none());
+    rt.sleep(Duration::from_millis(100)).await;
+    assert_eq!(heads.lock().unwrap().len(), 1, "no reconnect after a wrong content type");
+}
+on_every_runtime!(a_wrong_content_type_fails_for_good, wrong_content_type);
+
+/// Limits on both sides: an event larger than the client's limit is
+/// skipped with an error and the stream goes on; a request head larger
+/// than the server's limit is answered 431.
+async fn limits<R: Runtime>(rt: R) {
+    let server = Server::with_runtime(rt.clone())
+        .with_config(ServerConfig { max_head_bytes: 1024, ..ServerConfig::default() })
+        .stream("/events", |_request, mut writer| async move {
+            writer.send(&Frame::new().id("1").data(&"x".repeat(4096))).await.unwrap();
+            writer.send(&Frame::new().id("2").data("small")).await.unwrap();
+        });
+    let base = start(&rt, server).await;
+    let mut config = fast_reconnect();
+    config.reader = config.reader.with_max_event_bytes(1000);
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/events"), config).unwrap();
+    match source.next_event().await {
+        Some(Err(ClientError::Limit(ParseError::DataTooLarge { limit: 1000 }))) => {}
+        other => panic!("expected the event to be skipped, got {other:?}"),
+    }
+    let next = source.next_event().await.unwrap().unwrap();
+    assert_eq!((next.id.as_str(), next.data.as_str()), ("2", "small"));
+
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
+    let mut stream = rt.connect("127.0.0.1", port).await.unwrap();
+    let padding = "a".repeat(2048);
+    let request = format!("GET /events HTTP/1.1\r\nHost: x\r\nX-Pad: {padding}\r\n\r\n");
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
+}
+on_every_runtime!(limits_on_both_sides, limits);
+
+/// Shutdown: `serve` stops accepting, ends the open hub stream (the client
+/// reads to the end of it), and returns within the grace period.
+async fn graceful_shutdown<R: Runtime>(rt: R) {
+    let hub = Hub::new(HubConfig::default());
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let port = rt.local_addr(&listener).unwrap().port();
+    let config = ServerConfig { shutdown_grace: Duration::from_secs(5), ..ServerConfig::default() };
+    let server = Server::with_runtime(rt.clone()).with_config(config).hub("/events", hub.clone());
+    let (stop, stopped) = smol::channel::bounded::<()>(1);
+    let (done_tx, done) = smol::channel::bounded::<std::io::Result<()>>(1);
+    rt.spawn(async move {
+        let result = server
+            .serve(listener, async move {
+                let _ = stopped.recv().await;
+            })
+            .await;
+        let _ = done_tx.send(result).await;
+    });
+    let mut stream = rt.connect("127.0.0.1", port).await.unwrap();
+    stream.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    while hub.subscriber_count() < 1 {
+        rt.sleep(Duration::from_millis(5)).await;
+    }
+    hub.publish(&Frame::new().id("1").data("before")).unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !seen.ends_with(b"data: before\n\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "stream ended early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let asked = std::time::Instant::now();
+    stop.send(()).await.unwrap();
+    // The open stream ends: read to the end of it.
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    done.recv().await.unwrap().unwrap();
+    assert!(asked.elapsed() < Duration::from_secs(5), "ended before the grace ran out");
+    assert!(rt.connect("127.0.0.1", port).await.is_err(), "no longer accepting");
+}
+on_every_runtime!(graceful_shutdown_ends_streams, graceful_shutdown);

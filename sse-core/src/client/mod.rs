@@ -3,13 +3,13 @@
 //! reconnecting client keeps ([`Target`], [`ClientConfig`],
 //! [`ClientError`]).
 
-mod connection;
 #[cfg(feature = "alloc")]
-mod owned;
+mod config;
+mod connection;
 
+#[cfg(feature = "alloc")]
+pub use config::{ClientConfig, ClientError, Target};
 pub use connection::{
     Cause, Connection, ConnectionConfig, Headers, Request, Step, CREDENTIAL_HEADERS,
     DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_HEAD, RESPONSE_HEADER_SLOTS,
 };
-#[cfg(feature = "alloc")]
-pub use owned::{ClientConfig, ClientError, Target};

@@ -1,4 +1,6 @@
-//! Reading: owned events, and a parser on a heap buffer that yields them.
+//! Owned events (a `Stream` cannot lend events borrowed from its buffer),
+//! and the decoder on a heap buffer that yields them: the owned twins of
+//! [`Event`] and [`Parser`].
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -127,7 +129,7 @@ impl MessageEvent {
 /// [`MessageEvent`]s. Adapters feed it whatever bytes they read.
 ///
 /// ```
-/// use sse_core::owned::{EventDecoder, ReaderConfig};
+/// use sse_core::{EventDecoder, ReaderConfig};
 ///
 /// let mut decoder = EventDecoder::new(&ReaderConfig::DEFAULT);
 /// let (used, event) = decoder.feed(b"id: 7\ndata: hi\n\nrest");
@@ -182,43 +184,5 @@ impl EventDecoder {
     /// [`ParseError::IdTooLong`] if it exceeds the id limit.
     pub fn set_last_event_id(&mut self, id: &str) -> Result<(), ParseError> {
         self.parser.set_last_event_id(id)
-    }
-}
-
-/// Why reading events failed.
-#[cfg(feature = "std")]
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// An event exceeded a limit; it was skipped and reading can go on.
-    Limit(ParseError),
-    /// The transport failed; the stream is over.
-    Io(std::io::Error),
-}
-
-#[cfg(feature = "std")]
-impl core::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::Limit(e) => write!(f, "{e}"),
-            Self::Io(e) => write!(f, "reading the event stream failed: {e}"),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for ReadError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Limit(e) => Some(e),
-            Self::Io(e) => Some(e),
-        }
-    }
-}
-
-#[cfg(feature = "std")]
-impl From<std::io::Error> for ReadError {
-    fn from(e: std::io::Error) -> Self {
-        Self::Io(e)
     }
 }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::{ConnectionConfig, Request, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_HEAD};
 use crate::error::ParseError;
 use crate::http::{Redirect, Url, UrlError};
-use crate::owned::ReaderConfig;
+use crate::ReaderConfig;
 
 /// Where a client connects: the parts of a [`Url`], owned, so a
 /// reconnecting client can keep it and follow redirects.
