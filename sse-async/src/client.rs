@@ -3,20 +3,22 @@
 //! else (heads, framing, redirects, reconnects, `Last-Event-ID`).
 
 use std::fmt;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::Stream;
 use futures_io::{AsyncRead, AsyncWrite};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use sse_core::client::{Cause, Connection, Step};
+use futures_lite::AsyncWriteExt;
+use sse_core::client::{Cause, Connection, Rejection, Step};
 pub use sse_core::client::{ClientConfig, ClientError, Target};
 use sse_core::MessageEvent;
 use sse_core::{FailReason, FromSseEvent, ReadyState};
 
-use crate::runtime::{timeout, Runtime};
+use crate::runtime::Runtime;
 
 /// A bidirectional byte stream a [`Connector`] returns.
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -74,37 +76,42 @@ pub enum Update {
     },
 }
 
-/// Where the source is between calls.
-enum State {
-    /// Connect (to `target`) at the next call, after waiting until `at`.
-    Connect { target: Target, at: Option<u64> },
-    /// A response is being read on `io`.
-    Reading { target: Target, io: Box<dyn Transport> },
-    /// Failed: report `Some(error)` once, then end.
-    Done(Option<ClientError>),
-}
+/// A timer from the runtime, boxed so the source stays `Unpin` and `Send`.
+type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// What one step of the loop came to, owned.
-enum Next {
-    Update(Update),
-    Limit(sse_core::ParseError),
-    /// Keep going (a redirect was followed, more bytes are needed).
-    Again,
+/// Connecting and sending the request: the transport, or what failed.
+type Opening = Pin<Box<dyn Future<Output = Result<Box<dyn Transport>, String>> + Send>>;
+
+/// Where the source is between polls.
+enum State {
+    /// Connect to `target`, once the retry wait (if any) is over.
+    Idle { target: Target, wait: Option<Timer> },
+    /// Connecting and sending the request, until the head deadline.
+    Connecting { target: Target, opening: Opening, deadline: Timer },
+    /// Reading the response on `io`. `timer` fires at `armed_ms` (the
+    /// connection's deadline when it was armed; a later deadline re-arms
+    /// it when it fires, so bytes arriving never touch the timer).
+    Reading { target: Target, io: Box<dyn Transport>, timer: Option<(u64, Timer)> },
+    /// Over: report `Some(error)` once, then end.
+    Done(Option<ClientError>),
 }
 
 /// A reconnecting event source (the browser's `EventSource`, in Rust): it
 /// connects, reads events, and on a dropped connection waits and resumes
 /// with `Last-Event-ID`, as the core's [`Connection`] decides.
 ///
-/// The runtime is a type parameter: `sse_tokio::EventSource` is
-/// `EventSource<Tokio>`; with sse-async-std, `EventSource::<Smol>::new(url)`.
+/// It is a `futures_core::Stream` of events (`Result<MessageEvent,
+/// ClientError>`), and its futures are `Send`: drive it from any task of a
+/// multi-threaded runtime. The runtime is a type parameter:
+/// `sse_tokio::EventSource` is `EventSource<Tokio>`; with sse-async-std,
+/// `EventSource::<Smol>::new(url)`.
 ///
 /// # Cancel safety
 ///
-/// [`next_event`](Self::next_event) and [`next_update`](Self::next_update)
-/// are cancel-safe while reading events: bytes read stay in the source. A
-/// call cancelled while connecting or waiting connects again on the next
-/// call.
+/// Every method and the `Stream` are cancel-safe: the source keeps its
+/// state (bytes read, the connection being opened, the retry timer)
+/// between calls, and the next call goes on where the last one stopped.
+/// Dropping the source closes its connection.
 pub struct EventSource<R: Runtime> {
     runtime: R,
     origin: Target,
@@ -112,6 +119,8 @@ pub struct EventSource<R: Runtime> {
     connector: Arc<dyn Connector>,
     conn: Connection<Vec<u8>>,
     state: State,
+    /// A refused response being collected for its error.
+    rejection: Option<Box<Rejection>>,
     /// Bytes read and not yet used by the connection: `buf[start..end]`.
     buf: Box<[u8]>,
     start: usize,
@@ -162,17 +171,19 @@ impl<R: Runtime> EventSource<R> {
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
         let mut conn = Connection::new(config.reader.parser(), config.connection(), seed);
         conn.set_last_event_id(&config.last_event_id).map_err(|_| ClientError::Request)?;
-        let headers = config.header_pairs();
-        conn.write_request(&config.request(&origin, &headers), &origin.as_url(), &mut Vec::new())
+        let (headers, forward) = (config.header_pairs(), config.forward_names());
+        let request = config.request(&origin, &headers, &forward);
+        conn.write_request(&request, &origin.as_url(), &mut Vec::new())
             .map_err(|_| ClientError::Request)?;
         let size = config.reader.read_buffer.max(config.max_head_bytes).max(1);
         Ok(Self {
             connector: Arc::new(TcpConnector(runtime.clone())),
             runtime,
-            state: State::Connect { target: origin.clone(), at: None },
+            state: State::Idle { target: origin.clone(), wait: None },
             origin,
             config,
             conn,
+            rejection: None,
             buf: vec![0; size].into_boxed_slice(),
             start: 0,
             end: 0,
@@ -203,16 +214,20 @@ impl<R: Runtime> EventSource<R> {
         self.state = State::Done(None);
     }
 
-    /// The next event, reconnecting as needed. `Some(Err(Failed))` once
-    /// when the source fails for good, then `None`.
-    pub async fn next_event(&mut self) -> Option<Result<MessageEvent, ClientError>> {
-        loop {
-            match self.next_update().await? {
-                Ok(Update::Event(event)) => return Some(Ok(event)),
-                Ok(Update::Open | Update::Retrying { .. }) => {}
-                Err(e) => return Some(Err(e)),
-            }
+    /// Drops the current connection and connects again now (any retry
+    /// wait is skipped), resuming with `Last-Event-ID`. Does nothing once
+    /// the source is closed or failed.
+    pub fn reconnect(&mut self) {
+        if !matches!(self.state, State::Done(_)) {
+            self.state = State::Idle { target: self.origin.clone(), wait: None };
         }
+    }
+
+    /// The next event, reconnecting as needed. `Some(Err(_))` once when
+    /// the source fails for good, then `None`; `None` also when a stream
+    /// the reconnect mode does not reopen ends cleanly.
+    pub async fn next_event(&mut self) -> Option<Result<MessageEvent, ClientError>> {
+        poll_fn(|cx| self.poll_event(cx)).await
     }
 
     /// The next event decoded into `T` (see `sse_core::FromSseEvent`).
@@ -242,16 +257,63 @@ impl<R: Runtime> EventSource<R> {
     /// connection opens and when (and why) the source will retry. The wait
     /// before a retry happens at the start of the next call.
     pub async fn next_update(&mut self) -> Option<Result<Update, ClientError>> {
+        poll_fn(|cx| self.poll_update(cx)).await
+    }
+
+    /// Polls for the next event (what the `Stream` yields).
+    pub fn poll_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<MessageEvent, ClientError>>> {
+        loop {
+            match ready!(self.poll_update(cx)) {
+                Some(Ok(Update::Event(event))) => return Poll::Ready(Some(Ok(event))),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+
+    /// Polls for the next [`Update`].
+    pub fn poll_update(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Update, ClientError>>> {
         loop {
             let next = match &mut self.state {
-                State::Done(error) => return error.take().map(Err),
-                State::Connect { .. } => self.connect().await,
-                State::Reading { .. } => self.read().await,
+                State::Done(error) => return Poll::Ready(error.take().map(Err)),
+                State::Idle { wait, .. } => {
+                    if let Some(wait) = wait {
+                        ready!(wait.as_mut().poll(cx));
+                    }
+                    self.open();
+                    continue;
+                }
+                State::Connecting { opening, deadline, .. } => match opening.as_mut().poll(cx) {
+                    Poll::Ready(Ok(io)) => {
+                        let State::Connecting { target, .. } =
+                            std::mem::replace(&mut self.state, State::Done(None))
+                        else {
+                            unreachable!("matched above")
+                        };
+                        (self.start, self.end) = (0, 0);
+                        self.state = State::Reading { target, io, timer: None };
+                        continue;
+                    }
+                    Poll::Ready(Err(detail)) => {
+                        let step = self.conn.handle_error(self.now_ms());
+                        self.ended(&step, Some(detail))
+                    }
+                    Poll::Pending => {
+                        ready!(deadline.as_mut().poll(cx));
+                        self.timed_out()
+                    }
+                },
+                State::Reading { .. } => ready!(self.poll_read(cx)),
             };
-            match next {
-                Next::Update(update) => return Some(Ok(update)),
-                Next::Limit(e) => return Some(Err(ClientError::Limit(e))),
-                Next::Again => {}
+            if let Some(update) = next {
+                return Poll::Ready(Some(update));
             }
         }
     }
@@ -260,177 +322,230 @@ impl<R: Runtime> EventSource<R> {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Waits out a retry, then connects and sends the request, within the
-    /// head timeout.
-    async fn connect(&mut self) -> Next {
-        let State::Connect { target, at } = &mut self.state else { return Next::Again };
-        let (target, at) = (target.clone(), at.take());
-        if let Some(at) = at {
-            let wait = at.saturating_sub(self.now_ms());
-            self.runtime.sleep(Duration::from_millis(wait)).await;
-        }
+    fn timer(&self, at_ms: u64) -> Timer {
+        let wait = Duration::from_millis(at_ms.saturating_sub(self.now_ms()));
+        Box::pin(self.runtime.sleep(wait))
+    }
+
+    /// Starts an attempt: connects to the target and sends the request,
+    /// within the head deadline.
+    fn open(&mut self) {
+        let State::Idle { target, .. } = std::mem::replace(&mut self.state, State::Done(None))
+        else {
+            return;
+        };
         if target.https && !self.connector.handles_tls() {
             let url = format!("https://{}{}", target.authority, target.path);
             self.conn.close();
             self.state = State::Done(Some(ClientError::TlsUnavailable(url)));
-            return Next::Again;
+            return;
         }
         if let Err(reason) = self.conn.start(self.now_ms()) {
             self.state = State::Done(Some(ClientError::Failed(reason)));
-            return Next::Again;
+            return;
         }
-        let headers = self.config.header_pairs();
-        let request = self.config.request(&self.origin, &headers);
+        let (headers, forward) = (self.config.header_pairs(), self.config.forward_names());
+        let request = self.config.request(&self.origin, &headers, &forward);
         let mut head = Vec::new();
         if self.conn.write_request(&request, &target.as_url(), &mut head).is_err() {
             // Checked when the source was made; a redirect's path cannot inject.
             self.conn.close();
             self.state = State::Done(Some(ClientError::Request));
-            return Next::Again;
+            return;
         }
         let connect = self.connector.connect(&target);
-        let send = async {
-            let mut io = connect
-                .await
-                .map_err(|e| format!("cannot connect to {}: {e}", target.authority))?;
+        let authority = target.authority.clone();
+        let opening: Opening = Box::pin(async move {
+            let mut io =
+                connect.await.map_err(|e| format!("cannot connect to {authority}: {e}"))?;
             let failed = |e: io::Error| format!("sending the request failed: {e}");
             io.write_all(&head).await.map_err(failed)?;
             io.flush().await.map_err(failed)?;
-            Ok::<_, String>(io)
-        };
-        let limit = self.head_time_left();
-        let sent = timeout(&self.runtime, limit, send).await;
-        (self.start, self.end) = (0, 0);
-        match sent {
-            Some(Ok(io)) => {
-                self.state = State::Reading { target, io };
-                Next::Again
-            }
-            Some(Err(cause)) => {
-                let step = self.conn.handle_error(self.now_ms());
-                self.ended(step, Some(cause))
-            }
-            None => {
-                let now = self.now_ms().max(self.conn.poll_timeout().unwrap_or(0));
-                let step = self.conn.handle_timeout(now).unwrap_or(Step::NeedMore);
-                self.ended(step, None)
-            }
-        }
-    }
-
-    /// Time left until the connection's head deadline (none while reading
-    /// the body).
-    fn head_time_left(&self) -> Duration {
-        match self.conn.poll_timeout() {
-            Some(deadline) => Duration::from_millis(deadline.saturating_sub(self.now_ms())),
-            None => Duration::MAX,
-        }
+            Ok(io)
+        });
+        let deadline = self.timer(self.conn.poll_timeout().unwrap_or(u64::MAX));
+        self.state = State::Connecting { target, opening, deadline };
     }
 
     /// Hands buffered bytes to the connection, reading more when it needs
-    /// them.
-    async fn read(&mut self) -> Next {
-        let now = self.now_ms();
-        let mut rest = &self.buf[self.start..self.end];
-        let before = rest.len();
-        let step = self.conn.handle_input(&mut rest, now);
-        self.start += before - rest.len();
-        let State::Reading { target, .. } = &self.state else { return Next::Again };
-        let next = match step {
-            Step::NeedMore => None,
-            Step::Open { .. } => Some(Next::Update(Update::Open)),
-            Step::Event(event) => {
-                Some(Next::Update(Update::Event(MessageEvent::from_event(&event))))
-            }
-            Step::Limit(e) => Some(Next::Limit(e)),
-            Step::Redirect { status, location } => Some(match target.follow(location) {
-                Some(next) => {
-                    self.state = State::Connect { target: next, at: None };
-                    Next::Again
+    /// them; `Ready(None)` to go round the loop again.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Update, ClientError>>> {
+        loop {
+            let now = self.now_ms();
+            let mut rest = &self.buf[self.start..self.end];
+            let before = rest.len();
+            let step = self.conn.handle_input(&mut rest, now);
+            let target = match &self.state {
+                State::Reading { target, .. } => target,
+                _ => &self.origin,
+            };
+            let handled = Handled::from_step(step, target, &mut self.rejection);
+            self.start += before - rest.len();
+            match handled {
+                Handled::NeedMore => {}
+                Handled::Update(update) => return Poll::Ready(Some(update)),
+                Handled::Absorbed => return Poll::Ready(None),
+                Handled::Redirect(Ok(next)) => {
+                    self.state = State::Idle { target: next, wait: None };
+                    return Poll::Ready(None);
                 }
-                // The connection checked the location; this cannot happen.
-                None => {
+                Handled::Redirect(Err(status)) => {
+                    // The connection checked the location; this cannot happen.
                     self.conn.close();
-                    self.state = State::Done(Some(ClientError::Failed(FailReason::Status(status))));
-                    Next::Again
+                    let error = ClientError::Failed(FailReason::Status(status));
+                    self.state = State::Done(Some(error));
+                    return Poll::Ready(None);
                 }
-            }),
-            step @ (Step::Retry { .. } | Step::Failed(_)) => {
-                let step = owned_end(&step);
-                Some(self.ended(step, None))
+                Handled::End(step) => return Poll::Ready(self.ended(&step, None)),
             }
-            _ => Some(Next::Again),
-        };
-        if let Some(next) = next {
-            return next;
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                (self.start, self.end) = (0, self.end - self.start);
+            }
+            if self.end == self.buf.len() {
+                // The connection bounds what it leaves unconsumed below the
+                // buffer's size; a full buffer would read nothing for ever.
+                let step = self.conn.handle_error(now);
+                return Poll::Ready(self.ended(&step, Some("response head too large".into())));
+            }
+            let State::Reading { io, .. } = &mut self.state else { return Poll::Ready(None) };
+            match Pin::new(io).poll_read(cx, &mut self.buf[self.end..]) {
+                Poll::Ready(Ok(0)) => {
+                    let step = self.conn.handle_eof(self.now_ms());
+                    return Poll::Ready(self.ended(&step, None));
+                }
+                Poll::Ready(Ok(n)) => self.end += n,
+                Poll::Ready(Err(e)) => {
+                    let step = self.conn.handle_error(self.now_ms());
+                    let detail = format!("reading the response failed: {e}");
+                    return Poll::Ready(self.ended(&step, Some(detail)));
+                }
+                Poll::Pending => return self.poll_deadline(cx),
+            }
         }
-        self.read_more().await
     }
 
-    /// Reads more bytes after those kept, within the head deadline if the
-    /// head is still awaited.
-    async fn read_more(&mut self) -> Next {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            (self.start, self.end) = (0, self.end - self.start);
+    /// Waits for the connection's deadline (head, idle, refused body) while
+    /// the socket has nothing.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Update, ClientError>>> {
+        loop {
+            let Some(due) = self.conn.poll_timeout() else { return Poll::Pending };
+            let fresh = match &self.state {
+                State::Reading { timer: Some((armed, _)), .. } => due < *armed,
+                _ => true,
+            };
+            if fresh {
+                let timer = self.timer(due);
+                if let State::Reading { timer: slot, .. } = &mut self.state {
+                    *slot = Some((due, timer));
+                }
+            }
+            let State::Reading { timer: Some((_, timer)), .. } = &mut self.state else {
+                return Poll::Pending;
+            };
+            ready!(timer.as_mut().poll(cx));
+            if self.now_ms() >= due {
+                return Poll::Ready(self.timed_out());
+            }
+            // The deadline moved on since the timer was armed: re-arm.
+            if let State::Reading { timer, .. } = &mut self.state {
+                *timer = None;
+            }
         }
-        let limit = self.head_time_left();
-        let State::Reading { io, .. } = &mut self.state else { return Next::Again };
-        let read = io.read(&mut self.buf[self.end..]);
-        let read = if limit == Duration::MAX {
-            Some(read.await)
-        } else {
-            timeout(&self.runtime, limit, read).await
-        };
-        let now = self.now_ms();
-        match read {
-            Some(Ok(0)) => {
-                let step = self.conn.handle_eof(now);
-                self.ended(step, None)
-            }
-            Some(Ok(n)) => {
-                self.end += n;
-                Next::Again
-            }
-            Some(Err(e)) => {
-                let step = self.conn.handle_error(now);
-                self.ended(step, Some(format!("reading the response failed: {e}")))
-            }
-            None => {
-                let now = now.max(self.conn.poll_timeout().unwrap_or(0));
-                let step = self.conn.handle_timeout(now).unwrap_or(Step::NeedMore);
-                self.ended(step, None)
-            }
+    }
+
+    /// The connection's deadline passed.
+    fn timed_out(&mut self) -> Option<Result<Update, ClientError>> {
+        let now = self.now_ms().max(self.conn.poll_timeout().unwrap_or(0));
+        match self.conn.handle_timeout(now) {
+            Some(step) => self.ended(&step, None),
+            None => None,
         }
     }
 
     /// The attempt ended with `step`: wait and reconnect, or stop.
-    fn ended(&mut self, step: Step<'_>, detail: Option<String>) -> Next {
-        match step {
+    fn ended(
+        &mut self,
+        step: &Step<'_>,
+        detail: Option<String>,
+    ) -> Option<Result<Update, ClientError>> {
+        match *step {
             Step::Retry { delay_ms, at_ms, cause } => {
                 let cause = match (cause, detail) {
                     (Cause::Io, Some(detail)) => detail,
                     (cause, _) => cause.to_string(),
                 };
-                self.state = State::Connect { target: self.origin.clone(), at: Some(at_ms) };
-                Next::Update(Update::Retrying { delay_ms, cause })
+                let wait = Some(self.timer(at_ms));
+                self.state = State::Idle { target: self.origin.clone(), wait };
+                Some(Ok(Update::Retrying { delay_ms, cause }))
+            }
+            Step::Finished { cause: Cause::Ended } => {
+                self.state = State::Done(None);
+                None
+            }
+            Step::Finished { cause } => {
+                self.state = State::Done(Some(ClientError::Disconnected(cause)));
+                None
             }
             Step::Failed(reason) => {
-                self.state = State::Done(Some(ClientError::Failed(reason)));
-                Next::Again
+                let error = match self.rejection.take() {
+                    Some(rejection) => ClientError::Rejected(rejection),
+                    None => ClientError::Failed(reason),
+                };
+                self.state = State::Done(Some(error));
+                None
             }
-            _ => Next::Again,
+            _ => None,
         }
     }
 }
 
-/// A step that ends an attempt, without its borrows.
-fn owned_end(step: &Step<'_>) -> Step<'static> {
-    match step {
-        Step::Retry { delay_ms, at_ms, cause } => {
-            Step::Retry { delay_ms: *delay_ms, at_ms: *at_ms, cause: *cause }
+impl<R: Runtime> Stream for EventSource<R> {
+    type Item = Result<MessageEvent, ClientError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_event(cx)
+    }
+}
+
+/// A step of the connection, made owned so the source can act on it.
+enum Handled {
+    NeedMore,
+    Update(Result<Update, ClientError>),
+    /// A refused response's head or body, kept for its error.
+    Absorbed,
+    /// Where a redirect leads (or the status, if nowhere).
+    Redirect(Result<Target, u16>),
+    /// The attempt ended.
+    End(Step<'static>),
+}
+
+impl Handled {
+    fn from_step(step: Step<'_>, target: &Target, rejection: &mut Option<Box<Rejection>>) -> Self {
+        match step {
+            Step::NeedMore => Self::NeedMore,
+            Step::Open { .. } => Self::Update(Ok(Update::Open)),
+            Step::Event(event) => Self::Update(Ok(Update::Event(MessageEvent::from_event(&event)))),
+            Step::Limit(e) => Self::Update(Err(ClientError::Limit(e))),
+            Step::Redirect { status, location } => {
+                Self::Redirect(target.follow(location).ok_or(status))
+            }
+            Step::Rejected { status, reason, headers } => {
+                *rejection = Some(Box::new(Rejection::new(status, reason, &headers)));
+                Self::Absorbed
+            }
+            Step::RejectedBody(piece) => {
+                if let Some(rejection) = rejection {
+                    rejection.extend_body(piece);
+                }
+                Self::Absorbed
+            }
+            Step::Retry { delay_ms, at_ms, cause } => {
+                Self::End(Step::Retry { delay_ms, at_ms, cause })
+            }
+            Step::Finished { cause } => Self::End(Step::Finished { cause }),
+            Step::Failed(reason) => Self::End(Step::Failed(reason)),
+            _ => Self::Absorbed,
         }
-        Step::Failed(reason) => Step::Failed(*reason),
-        _ => Step::NeedMore,
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures_io::{AsyncRead, AsyncWrite};
 
 /// A runtime's timers, spawning and TCP. I/O types speak futures-io.
-pub trait Runtime: Clone + Send + Sync + 'static {
+pub trait Runtime: Clone + Send + Sync + Unpin + 'static {
     /// A connected TCP stream.
     type TcpStream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
     /// A listening TCP socket.
@@ -84,7 +84,7 @@ pub type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// other): with feature `async-io`, every `Executor` is a [`Runtime`] whose
 /// timers and TCP come from async-io. Only spawning differs.
 #[cfg(feature = "async-io")]
-pub trait Executor: Clone + Send + Sync + 'static {
+pub trait Executor: Clone + Send + Sync + Unpin + 'static {
     /// Runs `task` in the background.
     fn spawn_boxed(&self, task: Task);
 }

@@ -18,7 +18,8 @@ pub(crate) mod exit {
     pub const USAGE: u8 = 2;
     /// The server could not be reached.
     pub const CONNECT: u8 = 3;
-    /// The server answered, but not with an event stream.
+    /// The server answered, but not with an event stream (its status,
+    /// content type and message are printed).
     pub const NOT_A_STREAM: u8 = 4;
     /// An event exceeded a limit.
     pub const LIMIT: u8 = 5;
@@ -28,8 +29,8 @@ pub(crate) mod exit {
 
 const AFTER_HELP: &str = "\
 Exit status: 0 done, 1 I/O error, 2 usage error, 3 cannot connect,
-4 not an event stream (wrong status or content type), 5 an event over a
-limit, 6 timed out.";
+4 not an event stream (wrong status, content type or encoding; the
+server's message is printed), 5 an event over a limit, 6 timed out.";
 
 /// Tail, parse and serve Server-Sent Event streams (`text/event-stream`).
 #[derive(Parser, Debug)]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sse_core::{FailReason, ReconnectConfig};
+use sse_core::{FailReason, ReconnectConfig, ReconnectMode};
 use sse_tokio::{ClientConfig, ClientError, EventSource, Update};
 
 use crate::exit;
@@ -49,6 +49,26 @@ pub(crate) struct Args {
     /// Keep retrying even if the first connection fails (else status 3).
     #[arg(long)]
     wait: bool,
+    /// One request, no reconnect: stop when the stream ends (the default
+    /// with --data, so a prompt is not sent twice).
+    #[arg(long, conflicts_with = "reconnect")]
+    once: bool,
+    /// When to reconnect: always (the default without --data), on-error,
+    /// or never.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    reconnect: Option<Reconnect>,
+    /// Reconnect when nothing (not even a keep-alive comment) arrives for
+    /// this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<f64>,
+}
+
+/// `--reconnect` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Reconnect {
+    Always,
+    OnError,
+    Never,
 }
 
 pub(crate) async fn run(args: Args) -> u8 {
@@ -103,11 +123,25 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
         (None, Some(_)) => "POST".to_owned(),
         (None, None) => "GET".to_owned(),
     };
+    let reconnect_mode = match (args.once, args.reconnect) {
+        (true, _) | (_, Some(Reconnect::Never)) => Some(ReconnectMode::Never),
+        (false, Some(Reconnect::OnError)) => Some(ReconnectMode::OnError),
+        (false, Some(Reconnect::Always)) => Some(ReconnectMode::Always),
+        // By the request: once with a body, else always.
+        (false, None) => None,
+    };
+    let idle_timeout = match args.idle_timeout.map(Duration::try_from_secs_f64) {
+        Some(Ok(limit)) if !limit.is_zero() => Some(limit),
+        Some(_) => return Err("--idle-timeout needs a number of seconds above 0".to_owned()),
+        None => None,
+    };
     Ok(ClientConfig {
         reconnect: ReconnectConfig::DEFAULT.with_reconnect_ms(args.reconnect_ms),
         method,
         headers,
         body,
+        reconnect_mode,
+        idle_timeout,
         last_event_id: args.last_event_id.clone().unwrap_or_default(),
         ..ClientConfig::default()
     })
@@ -150,9 +184,11 @@ async fn follow(source: &mut EventSource, args: &Args) -> u8 {
                 eprintln!("sse: the server answered 204 No Content: the stream is over");
                 return 0;
             }
-            Err(ClientError::Failed(
-                reason @ (FailReason::ContentType | FailReason::Status(_)),
-            )) => {
+            Err(ClientError::Rejected(rejection)) => {
+                eprintln!("sse: {rejection}");
+                return exit::NOT_A_STREAM;
+            }
+            Err(ClientError::Failed(reason @ FailReason::Status(_))) => {
                 eprintln!("sse: {reason}");
                 return exit::NOT_A_STREAM;
             }

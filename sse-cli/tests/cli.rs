@@ -227,9 +227,15 @@ fn errors_have_a_message_and_a_status() {
                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
             )],
             4,
-            "content type is not text/event-stream",
+            "server answered 200 OK with content type text/plain, not text/event-stream: hi",
         ),
-        (vec![answering("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")], 4, "status 404"),
+        (
+            vec![answering(
+                "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{\"error\":\"Incorrect key\"}",
+            )],
+            4,
+            "sse: server answered 401 Unauthorized: {\"error\":\"Incorrect key\"}",
+        ),
         (
             vec![
                 "--timeout".into(),
@@ -270,4 +276,68 @@ fn every_subcommand_has_help_with_examples() {
         let help = String::from_utf8_lossy(&output.stdout);
         assert!(help.contains("Example"), "{command} --help has no examples:\n{help}");
     }
+}
+
+/// Answers every connection with `response` and closes it; records each
+/// request (head and body, as one read gets them).
+fn recording(response: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1/chat", listener.local_addr().unwrap());
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !whole_request(&request) {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            seen.lock().unwrap().push(String::from_utf8_lossy(&request).into_owned());
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (url, requests)
+}
+
+/// Whether `request` holds a whole head and its `Content-Length` body.
+fn whole_request(request: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(request);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    let length = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(str::to_owned))
+        .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+    body.len() >= length
+}
+
+const TWO_EVENTS: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 30\r\n\r\nid: 1\ndata: a\n\nid: 2\ndata: b\n\n";
+
+#[test]
+fn data_is_sent_once_unless_reconnect_is_asked_for() {
+    let (url, requests) = recording(TWO_EVENTS);
+    let output = sse(&["tail", "--json", "--data", r#"{"q":1}"#, &url], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ids: Vec<String> = json_lines(&output.stdout).into_iter().map(|e| e.id).collect();
+    assert_eq!(ids, ["1", "2"]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(requests.lock().unwrap().len(), 1, "the prompt went once");
+
+    let (url, requests) = recording(TWO_EVENTS);
+    let args = ["tail", "--json", "--data", r#"{"q":1}"#, "--reconnect", "always"];
+    let mut argv = args.to_vec();
+    argv.extend(["--reconnect-ms", "10", "--max-events", "3", &url]);
+    let output = sse(&argv, b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sent = requests.lock().unwrap().clone();
+    assert!(sent.len() >= 2 && sent[1].contains("Last-Event-ID: 2\r\n"), "{sent:?}");
+    assert!(sent[1].ends_with(r#"{"q":1}"#), "asked for: sent again");
+
+    let (url, requests) = recording(TWO_EVENTS);
+    let output = sse(&["tail", "--json", "--once", "--max-events", "5", &url], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json_lines(&output.stdout).len(), 2, "the stream ended after two events");
+    assert_eq!(requests.lock().unwrap().len(), 1, "--once: one GET");
 }

@@ -95,8 +95,8 @@ pub use parser::{
 };
 pub use reconnect::{
     is_event_stream, Action, FailReason, Jitter, ReadyState, Reconnect, ReconnectConfig,
-    DEFAULT_HEALTHY_AFTER_MS, DEFAULT_JITTER_PERMILLE, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_REDIRECTS,
-    DEFAULT_MIN_BACKOFF_MS, DEFAULT_RECONNECT_MS,
+    ReconnectMode, DEFAULT_HEALTHY_AFTER_MS, DEFAULT_JITTER_PERMILLE, DEFAULT_MAX_DELAY_MS,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_MIN_BACKOFF_MS, DEFAULT_RECONNECT_MS,
 };
 pub use replay::{Frames, NotRetained, ReplayError, ReplayRing};
 #[cfg(feature = "derive")]

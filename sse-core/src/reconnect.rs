@@ -55,6 +55,26 @@ pub struct ReconnectConfig {
     pub retry_server_errors: bool,
     /// Floor of the doubled delay after a failed reconnect, in ms.
     pub min_backoff_ms: u64,
+    /// When a stream that ended is opened again.
+    pub mode: ReconnectMode,
+}
+
+/// When a stream that ended is opened again.
+///
+/// Browsers always reconnect; a stream that answers one request (an LLM
+/// completion sent with `POST`) must not be asked again, or the prompt is
+/// sent twice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ReconnectMode {
+    /// After the server ends the stream and after errors (the
+    /// `EventSource` behaviour).
+    #[default]
+    Always,
+    /// After errors (a cut connection, a timeout, a retried `5xx`), not
+    /// after the server ended the stream cleanly.
+    OnError,
+    /// Never: the first attempt is the only one.
+    Never,
 }
 
 impl ReconnectConfig {
@@ -67,6 +87,7 @@ impl ReconnectConfig {
         jitter_permille: DEFAULT_JITTER_PERMILLE,
         retry_server_errors: false,
         min_backoff_ms: DEFAULT_MIN_BACKOFF_MS,
+        mode: ReconnectMode::Always,
     };
 
     /// Sets the initial reconnection time.
@@ -117,6 +138,13 @@ impl ReconnectConfig {
         self.retry_server_errors = retry;
         self
     }
+
+    /// Sets when an ended stream is opened again.
+    #[must_use]
+    pub const fn with_mode(mut self, mode: ReconnectMode) -> Self {
+        self.mode = mode;
+        self
+    }
 }
 
 impl Default for ReconnectConfig {
@@ -150,6 +178,11 @@ pub enum FailReason {
     TooManyRedirects,
     /// The user closed the stream.
     Closed,
+    /// A 200 event stream with a `Content-Encoding` the client did not
+    /// ask for (it would parse as garbage).
+    ContentEncoding,
+    /// The stream ended and the [`ReconnectMode`] does not open it again.
+    Finished,
 }
 
 impl fmt::Display for FailReason {
@@ -160,6 +193,10 @@ impl fmt::Display for FailReason {
             Self::ContentType => f.write_str("response content type is not text/event-stream"),
             Self::TooManyRedirects => f.write_str("too many redirects"),
             Self::Closed => f.write_str("stream closed"),
+            Self::ContentEncoding => {
+                f.write_str("response is content-encoded, which an event stream cannot be")
+            }
+            Self::Finished => f.write_str("stream finished; the reconnect mode does not reopen it"),
         }
     }
 }
@@ -291,18 +328,40 @@ impl Reconnect {
                     self.fail(FailReason::TooManyRedirects)
                 }
             }
-            500..=599 if self.config.retry_server_errors => self.schedule(now_ms, rng),
+            500..=599
+                if self.config.retry_server_errors && self.config.mode != ReconnectMode::Never =>
+            {
+                self.schedule(now_ms, rng)
+            }
             _ => self.fail(FailReason::Status(status)),
         }
     }
 
-    /// The connection failed (network error) or the body ended: returns the
-    /// wait before reconnecting, or [`Action::Fail`] once closed.
+    /// The connection failed (a network error, a timeout, a cut body):
+    /// returns the wait before reconnecting, or [`Action::Fail`] once
+    /// closed ([`FailReason::Finished`] when the mode is
+    /// [`ReconnectMode::Never`]).
     pub fn on_disconnect(&mut self, now_ms: u64, rng: &mut impl FnMut() -> u64) -> Action {
         if self.state == ReadyState::Closed {
             return Action::Fail(FailReason::Closed);
         }
-        self.schedule(now_ms, rng)
+        match self.config.mode {
+            ReconnectMode::Never => self.fail(FailReason::Finished),
+            ReconnectMode::Always | ReconnectMode::OnError => self.schedule(now_ms, rng),
+        }
+    }
+
+    /// The server ended the stream cleanly: returns the wait before
+    /// reconnecting, or [`Action::Fail`] with [`FailReason::Finished`]
+    /// unless the mode is [`ReconnectMode::Always`].
+    pub fn on_end(&mut self, now_ms: u64, rng: &mut impl FnMut() -> u64) -> Action {
+        if self.state == ReadyState::Closed {
+            return Action::Fail(FailReason::Closed);
+        }
+        match self.config.mode {
+            ReconnectMode::Always => self.schedule(now_ms, rng),
+            ReconnectMode::OnError | ReconnectMode::Never => self.fail(FailReason::Finished),
+        }
     }
 
     /// The user closed the stream: no more reconnects.

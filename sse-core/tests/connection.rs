@@ -4,7 +4,7 @@
 use sse_core::client::{Cause, Connection, ConnectionConfig, Request, Step};
 use sse_core::http::{Url, EMPTY_HEADER};
 use sse_core::server::{Decision, Handshake, Resource};
-use sse_core::{FailReason, Parser, ReconnectConfig};
+use sse_core::{FailReason, Parser, ReconnectConfig, ReconnectMode};
 
 fn config() -> ConnectionConfig {
     ConnectionConfig {
@@ -23,7 +23,7 @@ fn connection() -> Connection<Vec<u8>> {
 /// connection left unconsumed; steps are written down as text until one
 /// ends the attempt.
 fn drive(conn: &mut Connection<Vec<u8>>, chunks: &[&[u8]], now: u64) -> Vec<String> {
-    let mut seen = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
     for chunk in chunks {
         pending.extend_from_slice(chunk);
@@ -31,8 +31,11 @@ fn drive(conn: &mut Connection<Vec<u8>>, chunks: &[&[u8]], now: u64) -> Vec<Stri
         loop {
             let step = conn.handle_input(&mut rest, now);
             let (text, ends) = describe(&step);
-            if !matches!(step, Step::NeedMore) {
-                seen.push(text);
+            match (seen.last_mut(), text.strip_prefix("body ")) {
+                // A refused body comes in pieces that depend on the reads.
+                (Some(last), Some(piece)) if last.starts_with("body ") => last.push_str(piece),
+                _ if matches!(step, Step::NeedMore) => {}
+                _ => seen.push(text),
             }
             if ends {
                 return seen;
@@ -61,6 +64,16 @@ fn describe(step: &Step<'_>) -> (String, bool) {
         Step::Retry { delay_ms, at_ms, cause } => {
             (format!("retry {delay_ms} at {at_ms}: {cause}"), true)
         }
+        Step::Rejected { status, reason, headers } => (
+            format!(
+                "rejected {status} {:?} {reason:?} {:?}",
+                headers.reason(),
+                headers.get_str("content-type")
+            ),
+            false,
+        ),
+        Step::RejectedBody(piece) => (format!("body {}", String::from_utf8_lossy(piece)), false),
+        Step::Finished { cause } => (format!("finished: {cause}"), true),
         Step::Failed(reason) => (format!("failed {reason:?}"), true),
         other => (format!("{other:?}"), true),
     }
@@ -141,17 +154,61 @@ fn interim_responses_are_skipped() {
 }
 
 #[test]
-fn refusals_fail_for_good() {
-    let cases: [(&[u8], FailReason); 3] = [
-        (b"HTTP/1.1 204 No Content\r\n\r\n", FailReason::NoContent),
-        (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello", FailReason::ContentType),
-        (b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", FailReason::Status(401)),
+fn refusals_fail_for_good_with_their_body() {
+    let no_content: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
+    let mut conn = connection();
+    assert_eq!(drive(&mut conn, &[no_content], 0), ["failed NoContent"]);
+    assert_eq!(conn.start(10), Err(FailReason::Closed), "no attempt after a failure");
+
+    let json = r#"{"error":{"message":"Incorrect API key"}}"#;
+    let cases: [(String, [&str; 3]); 5] = [
+        (
+            format!("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}", json.len()),
+            ["rejected 401 \"Unauthorized\" Status(401) Some(\"application/json\")", &format!("body {json}"), "failed Status(401)"],
+        ),
+        (
+            "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"error\r\n4\r\n\":\"x\r\n2\r\n\"}\r\n0\r\n\r\n".to_owned(),
+            ["rejected 429 \"Too Many Requests\" Status(429) Some(\"application/json\")", "body {\"error\":\"x\"}", "failed Status(429)"],
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<h1>hi</h1>".to_owned(),
+            ["rejected 200 \"OK\" ContentType Some(\"text/html\")", "body <h1>hi</h1>", "eof failed ContentType"],
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\n\x1f\x08z".to_owned(),
+            ["rejected 200 \"OK\" ContentEncoding Some(\"text/event-stream\")", "body \u{1f}\u{8}z", "failed ContentEncoding"],
+        ),
+        (
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy".to_owned(),
+            ["rejected 503 \"Service Unavailable\" Status(503) None", "body busy", "failed Status(503)"],
+        ),
     ];
-    for (input, reason) in cases {
-        let mut conn = connection();
-        assert_eq!(drive(&mut conn, &[input], 0), [format!("failed {reason:?}")]);
-        assert_eq!(conn.start(10), Err(FailReason::Closed), "no attempt after a failure");
+    for (input, want) in cases {
+        assert_eq!(same_at_every_split(input.as_bytes()), want, "{input}");
     }
+}
+
+#[test]
+fn a_refused_body_is_bounded_in_size_and_time() {
+    let config = ConnectionConfig { max_error_body: 10, head_timeout_ms: 1_000, ..config() };
+    let mut conn = Connection::new(Parser::new(vec![0; 256]), config, 1);
+    conn.start(0).unwrap();
+    let huge = format!("HTTP/1.1 500 Oops\r\n\r\n{}", "x".repeat(100));
+    let steps = drive(&mut conn, &[huge.as_bytes()], 0);
+    assert_eq!(
+        steps,
+        ["rejected 500 \"Oops\" Status(500) None", "body xxxxxxxxxx", "failed Status(500)"]
+    );
+
+    let mut conn = Connection::new(Parser::new(vec![0; 256]), config, 1);
+    conn.start(0).unwrap();
+    let mut slow: &[u8] = b"HTTP/1.1 500 Oops\r\nContent-Length: 100\r\n\r\nabc";
+    assert!(matches!(conn.handle_input(&mut slow, 10), Step::Rejected { status: 500, .. }));
+    assert!(matches!(conn.handle_input(&mut slow, 10), Step::RejectedBody(b"abc")));
+    assert!(matches!(conn.handle_input(&mut slow, 10), Step::NeedMore));
+    assert_eq!(conn.poll_timeout(), Some(1_010), "the body gets the head timeout");
+    assert!(conn.handle_timeout(1_009).is_none());
+    assert!(matches!(conn.handle_timeout(1_010), Some(Step::Failed(FailReason::Status(500)))));
 }
 
 #[test]
@@ -235,10 +292,21 @@ fn reconnects_resume_with_the_last_event_id_and_the_server_retry() {
 }
 
 #[test]
-fn redirects_keep_credentials_at_their_origin_and_303_turns_into_get() {
+fn redirects_keep_headers_and_body_at_their_origin_and_303_turns_into_get() {
     let origin = Url::parse("http://a.test/events").unwrap();
-    let headers = [("Authorization", "Bearer secret"), ("Cookie", "s=1"), ("X-Trace", "t")];
-    let request = Request { origin, method: "POST", headers: &headers, body: Some(b"{\"q\":1}") };
+    let headers = [
+        ("Authorization", "Bearer secret"),
+        ("Cookie", "s=1"),
+        ("X-Api-Key", "k1"),
+        ("X-Trace", "t"),
+    ];
+    let request = Request {
+        origin,
+        method: "POST",
+        headers: &headers,
+        body: Some(b"{\"q\":1}"),
+        forward_headers: &["x-trace"],
+    };
     let mut conn = connection();
     let steps =
         drive(&mut conn, &[b"HTTP/1.1 307 Temporary\r\nLocation: http://b.test/x\r\n\r\n"], 0);
@@ -246,10 +314,15 @@ fn redirects_keep_credentials_at_their_origin_and_303_turns_into_get() {
     conn.start(0).unwrap();
     let other = request_text(&conn, &request, "http://b.test/x");
     assert!(other.starts_with("POST /x HTTP/1.1\r\nHost: b.test\r\n"), "{other}");
-    assert!(!other.contains("secret") && !other.contains("s=1"), "{other}");
-    assert!(other.contains("X-Trace: t") && other.ends_with("{\"q\":1}"), "{other}");
+    assert!(
+        !other.contains("secret") && !other.contains("s=1") && !other.contains("k1"),
+        "{other}"
+    );
+    assert!(other.contains("X-Trace: t"), "marked safe to forward: {other}");
+    assert!(!other.contains("{\"q\"") && !other.contains("Content-Length"), "no body: {other}");
     let same = request_text(&conn, &request, "http://a.test/other");
     assert!(same.contains("Authorization: Bearer secret") && same.contains("Cookie: s=1"));
+    assert!(same.contains("X-Api-Key: k1") && same.ends_with("{\"q\":1}"));
 
     let steps = drive(&mut conn, &[b"HTTP/1.1 303 See Other\r\nLocation: /next\r\n\r\n"], 0);
     assert_eq!(steps, ["redirect 303 /next"]);
@@ -347,4 +420,88 @@ fn handshake_decides_at_every_split() {
     }
     let big = format!("GET /events HTTP/1.1\r\nX: {}\r\n", "a".repeat(300));
     assert_eq!(decide(big.as_bytes()), "refuse 431", "too large before its end");
+}
+
+fn with_mode(mode: ReconnectMode) -> Connection<Vec<u8>> {
+    let reconnect = config().reconnect.with_mode(mode).with_retry_server_errors(true);
+    let mut conn =
+        Connection::new(Parser::new(vec![0; 256]), ConnectionConfig { reconnect, ..config() }, 1);
+    conn.start(0).unwrap();
+    conn
+}
+
+#[test]
+fn reconnect_modes_decide_what_ends_the_source() {
+    let clean: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 9\r\n\r\ndata: a\n\n";
+    let cut: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 99\r\n\r\ndata: a\n\n";
+    let busy: &[u8] = b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n";
+    let open = "open 200 Some(\"text/event-stream\")";
+    let cases: [(ReconnectMode, &[u8], &str); 9] = [
+        (ReconnectMode::Always, clean, "retry 3000 at 3000: the server ended the stream"),
+        (ReconnectMode::Always, cut, "eof retry 3000 at 3000: response body cut short"),
+        (ReconnectMode::Always, busy, "retry 3000 at 3000: server answered 503"),
+        (ReconnectMode::OnError, clean, "finished: the server ended the stream"),
+        (ReconnectMode::OnError, cut, "eof retry 3000 at 3000: response body cut short"),
+        (ReconnectMode::OnError, busy, "retry 3000 at 3000: server answered 503"),
+        (ReconnectMode::Never, clean, "finished: the server ended the stream"),
+        (ReconnectMode::Never, cut, "eof finished: response body cut short"),
+        (ReconnectMode::Never, busy, "failed Status(503)"),
+    ];
+    for (mode, input, end) in cases {
+        let steps = drive(&mut with_mode(mode), &[input], 0);
+        assert_eq!(steps.last().map(String::as_str), Some(end), "{mode:?}: {steps:?}");
+        if input != busy {
+            assert_eq!(steps[..2], [open.to_owned(), "event message|a|".to_owned()], "{mode:?}");
+        }
+    }
+    let mut conn = with_mode(ReconnectMode::Never);
+    assert_eq!(describe(&conn.handle_error(5)).0, "finished: connection failed");
+    assert_eq!(conn.start(6), Err(FailReason::Closed), "no second attempt");
+}
+
+#[test]
+fn an_idle_stream_is_reconnected() {
+    let config = ConnectionConfig { idle_timeout_ms: Some(1_000), ..config() };
+    let mut conn = Connection::new(Parser::new(vec![0; 256]), config, 1);
+    conn.start(0).unwrap();
+    assert_eq!(conn.poll_timeout(), Some(30_000), "the head timeout first");
+    let mut input: &[u8] =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 4\ndata: a\n\n";
+    assert!(matches!(conn.handle_input(&mut input, 100), Step::Open { .. }));
+    assert_eq!(conn.poll_timeout(), Some(1_100));
+    assert!(matches!(conn.handle_input(&mut input, 100), Step::Event(_)));
+    // A comment counts: anything from the server shows it is alive.
+    let mut comment: &[u8] = b": ping\n";
+    assert!(matches!(conn.handle_input(&mut comment, 900), Step::NeedMore));
+    assert_eq!(conn.poll_timeout(), Some(1_900));
+    assert!(conn.handle_timeout(1_899).is_none());
+    let step = conn.handle_timeout(1_900).unwrap();
+    assert_eq!(describe(&step).0, "retry 3000 at 4900: nothing received for 1000 ms");
+    conn.start(4_900).unwrap();
+    assert_eq!(conn.last_event_id(), "4", "the reconnect resumes");
+}
+
+#[test]
+fn starting_again_abandons_the_attempt_and_keeps_the_id() {
+    let mut conn = connection();
+    let mut input: &[u8] =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 9\ndata: a\n\nid: 10\ndata: half";
+    let steps = drive_no_eof(&mut conn, &mut input);
+    assert_eq!(steps, ["open 200 Some(\"text/event-stream\")", "event message|a|9"]);
+    conn.start(50).unwrap();
+    assert_eq!(conn.last_event_id(), "9", "the half event is dropped");
+    let mut input: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: b\n\n";
+    let steps = drive_no_eof(&mut conn, &mut input);
+    assert_eq!(steps[1], "event message|b|9");
+}
+
+fn drive_no_eof(conn: &mut Connection<Vec<u8>>, input: &mut &[u8]) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let step = conn.handle_input(input, 0);
+        if matches!(step, Step::NeedMore) {
+            return seen;
+        }
+        seen.push(describe(&step).0);
+    }
 }

@@ -114,7 +114,10 @@ impl<'b, P: AsRef<[u8]> + AsMut<[u8]>> Client<'b, P> {
     /// [`Step`] to `use_step` (events may borrow the buffers). `clock` is
     /// the caller's milliseconds. After [`Step::Retry`], close the socket
     /// and sleep until `at_ms`; after [`Step::Redirect`], connect to the
-    /// location; after [`Step::Failed`], stop. A read that fails or ends
+    /// location; after [`Step::Finished`] or [`Step::Failed`], stop. The
+    /// connection's deadlines ([`Connection::poll_timeout`]) are the
+    /// caller's to keep: race the read against them and call
+    /// [`Connection::handle_timeout`] through [`connection`](Self::connection). A read that fails or ends
     /// becomes the connection's [`Step::Retry`] (or [`Step::Failed`]).
     pub async fn next_with<S: Read, T>(
         &mut self,
@@ -123,14 +126,14 @@ impl<'b, P: AsRef<[u8]> + AsMut<[u8]>> Client<'b, P> {
         use_step: impl FnOnce(Step<'_>) -> T,
     ) -> T {
         loop {
-            if self.start < self.end {
-                let mut rest = &self.buf[self.start..self.end];
-                let before = rest.len();
-                let step = self.conn.handle_input(&mut rest, clock());
-                self.start += before - rest.len();
-                if !matches!(step, Step::NeedMore) {
-                    return use_step(step);
-                }
+            // Even with nothing buffered: a body that just ended ends the
+            // attempt now, not when the server closes the connection.
+            let mut rest = &self.buf[self.start..self.end];
+            let before = rest.len();
+            let step = self.conn.handle_input(&mut rest, clock());
+            self.start += before - rest.len();
+            if !matches!(step, Step::NeedMore) {
+                return use_step(step);
             }
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);

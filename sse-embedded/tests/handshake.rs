@@ -97,6 +97,10 @@ fn describe(step: Step<'_>) -> String {
         Step::Redirect { status, location } => format!("redirect {status} {location}"),
         Step::Retry { delay_ms, cause, .. } => format!("retry {delay_ms}: {cause}"),
         Step::Failed(reason) => format!("failed {reason:?}"),
+        Step::Rejected { status, reason, headers } => {
+            format!("rejected {status} {reason:?} {:?}", headers.get_str("content-type"))
+        }
+        Step::RejectedBody(piece) => format!("body {}", String::from_utf8_lossy(piece)),
         other => format!("{other:?}"),
     }
 }
@@ -122,7 +126,10 @@ fn client_steps(response: &[u8], step: usize, config: ReconnectConfig) -> (Vec<S
                 .next_with(&mut socket, &|| 0, |step| {
                     let ends = matches!(
                         step,
-                        Step::Retry { .. } | Step::Failed(_) | Step::Redirect { .. }
+                        Step::Retry { .. }
+                            | Step::Failed(_)
+                            | Step::Finished { .. }
+                            | Step::Redirect { .. }
                     );
                     (describe(step), ends)
                 })
@@ -150,11 +157,19 @@ fn the_client_follows_the_core_connection() {
     let (steps, _) = client_steps(b"HTTP/1.1 204 No Content\r\n\r\n", 5, ReconnectConfig::DEFAULT);
     assert_eq!(steps, [format!("failed {:?}", FailReason::NoContent)]);
     let (steps, _) = client_steps(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi",
         5,
         ReconnectConfig::DEFAULT,
     );
-    assert_eq!(steps, [format!("failed {:?}", FailReason::ContentType)]);
+    assert_eq!(
+        steps,
+        [
+            "rejected 200 ContentType Some(\"text/plain\")",
+            "body h", // five bytes a read: the body comes in pieces
+            "body i",
+            "failed ContentType"
+        ]
+    );
     let (steps, _) = client_steps(
         b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /moved?x=1\r\n\r\n",
         5,

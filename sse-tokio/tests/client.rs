@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sse_core::{FailReason, ReadyState, ReconnectConfig};
+use sse_core::{FailReason, ReadyState, ReconnectConfig, ReconnectMode};
 use sse_tokio::{ClientConfig, ClientError, EventSource};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -119,6 +119,7 @@ async fn wrong_content_type_and_statuses_fail_for_good() {
         let mut source = EventSource::with_config(&url, fast()).unwrap();
         match source.next_event().await {
             Some(Err(ClientError::Failed(got))) => assert_eq!(got, reason),
+            Some(Err(ClientError::Rejected(got))) => assert_eq!(got.reason, reason),
             other => panic!("expected failure, got {other:?}"),
         }
         assert!(source.next_event().await.is_none());
@@ -141,6 +142,8 @@ async fn redirects_chunked_bodies_and_post() {
         method: "POST".to_owned(),
         headers: vec![("Authorization".to_owned(), "Bearer t".to_owned())],
         body: Some(b"{\"prompt\":\"hi\"}".to_vec()),
+        // A stream with a body is asked once unless told otherwise.
+        reconnect_mode: Some(ReconnectMode::Always),
         ..fast()
     };
     let mut source = EventSource::with_config(&format!("{url}/start"), config).unwrap();

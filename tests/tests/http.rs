@@ -439,9 +439,12 @@ fn redirects_with_queries_and_fragments() {
 }
 
 /// Found in review: credentials never follow a redirect to another
-/// origin, and a 303 turns the request into a GET without body.
+/// origin, and a 303 turns the request into a GET without body. Found
+/// later: an API key may be in any header, and a prompt in the body, so a
+/// redirect to another origin gets neither, but for the headers the user
+/// marked as safe to forward.
 #[test]
-fn requests_keep_credentials_to_their_origin() {
+fn requests_keep_headers_and_body_to_their_origin() {
     use sse_core::client::{ClientConfig, Connection, Step, Target};
     let config = ClientConfig {
         method: "POST".into(),
@@ -449,14 +452,17 @@ fn requests_keep_credentials_to_their_origin() {
             ("Authorization".into(), "Bearer secret".into()),
             ("cookie".into(), "s=1".into()),
             ("X-Trace".into(), "7".into()),
+            ("X-Api-Key".into(), "k-123".into()),
         ],
-        body: Some(b"{}".to_vec()),
+        forward_headers: vec!["x-trace".into()],
+        body: Some(b"{\"prompt\":1}".to_vec()),
         last_event_id: "4".into(),
         ..ClientConfig::default()
     };
     let origin = Target::parse("http://api.test/v1/stream").unwrap();
     let headers = config.header_pairs();
-    let request = config.request(&origin, &headers);
+    let forward = config.forward_names();
+    let request = config.request(&origin, &headers, &forward);
     let mut conn = Connection::new(config.reader.parser(), config.connection(), 1);
     conn.set_last_event_id(&config.last_event_id).unwrap();
     let text = |conn: &Connection<Vec<u8>>, to: &Target| {
@@ -467,13 +473,16 @@ fn requests_keep_credentials_to_their_origin() {
     let same = text(&conn, &origin);
     assert!(same.starts_with("POST /v1/stream HTTP/1.1\r\n"), "{same}");
     assert!(same.contains("Authorization: Bearer secret\r\n") && same.contains("cookie: s=1\r\n"));
-    assert!(same.contains("Last-Event-ID: 4\r\n") && same.ends_with("\r\n\r\n{}"));
+    assert!(same.contains("X-Api-Key: k-123\r\n"));
+    assert!(same.contains("Last-Event-ID: 4\r\n") && same.ends_with("\r\n\r\n{\"prompt\":1}"));
     for elsewhere in ["http://evil.test/v1/stream", "http://api.test:8080/x", "https://api.test/x"]
     {
         let other = Target::parse(elsewhere).unwrap();
         let head = text(&conn, &other);
         assert!(!head.contains("secret") && !head.contains("s=1"), "{elsewhere}: {head}");
-        assert!(head.contains("X-Trace: 7\r\n"));
+        assert!(!head.contains("k-123") && !head.contains("prompt"), "{elsewhere}: {head}");
+        assert!(head.contains("X-Trace: 7\r\n"), "marked safe to forward");
+        assert!(head.contains("Last-Event-ID: 4\r\n"), "the source's own header");
     }
     conn.start(0).unwrap();
     let mut answer: &[u8] = b"HTTP/1.1 303 See Other\r\nLocation: http://API.test/v2\r\n\r\n";

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_async_std::{
-    AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub, HubConfig, Request,
-    Runtime, Server, ServerConfig, Smol,
+    AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub, HubConfig, Runtime, Server,
+    ServerConfig, Smol, Update,
 };
-use sse_core::{FailReason, Frame, ParseError, ReconnectConfig};
+use sse_core::{FailReason, Frame, ParseError, ReconnectConfig, ReconnectMode};
 use sse_tokio::Tokio;
 
 /// Runs `scenario` on every runtime, each bounded by 30 s; on tokio it is
@@ -332,79 +332,127 @@ async fn server_keep_alive<R: Runtime>(rt: R) {
 }
 on_every_runtime!(the_server_sends_keep_alives_while_idle, server_keep_alive);
 
-/// Serves one canned answer to every connection (after reading the
-/// request head) and records each request head; returns the base URL.
-async fn canned<R: Runtime>(rt: &R, answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
+/// Marks a canned answer after which the connection stays open, silent.
+const HOLD: &str = "<hold>";
+
+/// Serves canned answers, the n-th to the n-th connection (the last one
+/// to every later connection), after reading the request head and its
+/// `Content-Length` body; records each request. An answer ending in
+/// [`HOLD`] keeps its connection open without a word. Returns the base URL.
+async fn canned<R: Runtime>(rt: &R, answers: &[&str]) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = rt.local_addr(&listener).unwrap();
-    let heads: Arc<Mutex<Vec<String>>> = Arc::default();
-    let recorded = Arc::clone(&heads);
+    let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+    let recorded = Arc::clone(&requests);
+    let answers: Vec<String> = answers.iter().map(|a| (*a).to_owned()).collect();
     let rt2 = rt.clone();
     rt.spawn(async move {
+        let mut held = Vec::new();
+        let mut n = 0;
         while let Ok(mut stream) = rt2.accept(&listener).await {
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.ends_with(b"\r\n\r\n") {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            recorded.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+            let request = read_request(&mut stream).await;
+            recorded.lock().unwrap().push(request);
+            let answer = &answers[n.min(answers.len() - 1)];
+            n += 1;
+            let (answer, hold) = match answer.strip_suffix(HOLD) {
+                Some(answer) => (answer, true),
+                None => (answer.as_str(), false),
+            };
             let _ = stream.write_all(answer.as_bytes()).await;
-            let _ = stream.close().await;
+            let _ = stream.flush().await;
+            if hold {
+                held.push(stream);
+            } else {
+                let _ = stream.close().await;
+            }
         }
     });
-    (format!("http://{addr}"), heads)
+    (format!("http://{addr}"), requests)
 }
 
-/// A redirect to another origin is followed; the `Authorization` header
-/// stays with the origin it was meant for, other headers go along.
-async fn redirect<R: Runtime>(rt: R) {
-    let seen: Arc<Mutex<Vec<Request>>> = Arc::default();
-    let record = Arc::clone(&seen);
-    let server = Server::with_runtime(rt.clone()).stream("/new", move |request, mut writer| {
-        record.lock().unwrap().push(request);
-        async move {
-            writer.send(&Frame::new().id("1").data("moved")).await.unwrap();
+/// A request head and its `Content-Length` body, as text.
+async fn read_request(stream: &mut (impl futures_lite::AsyncRead + Unpin)) -> String {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut want = None;
+    loop {
+        if want.is_none() {
+            if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                want = Some(end + 4 + length);
+            }
         }
-    });
-    let target = start(&rt, server).await;
-    let (old, old_heads) = canned(
+        if want.is_some_and(|want| request.len() >= want) {
+            break;
+        }
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&request).into_owned()
+}
+
+/// A redirect to another origin is followed; the headers the user set and
+/// the body stay with the origin they were meant for (an API key may be in
+/// any header, a prompt in the body), but for those marked safe.
+async fn redirect<R: Runtime>(rt: R) {
+    let (target, target_requests) = canned(
         &rt,
-        format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}/new\r\nContent-Length: 0\r\n\r\n"),
+        &["HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\ndata: moved\n\n"],
     )
     .await;
+    let moved = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}/new\r\nContent-Length: 0\r\n\r\n"
+    );
+    let (old, old_requests) = canned(&rt, &[&moved]).await;
     let config = ClientConfig {
+        method: "POST".to_owned(),
         headers: vec![
             ("Authorization".to_owned(), "Bearer secret".to_owned()),
+            ("X-Api-Key".to_owned(), "k-123".to_owned()),
             ("X-Trace".to_owned(), "t1".to_owned()),
         ],
+        forward_headers: vec!["X-Trace".to_owned()],
+        body: Some(b"{\"prompt\":\"hi\"}".to_vec()),
         ..fast_reconnect()
     };
     let mut source = EventSource::with_runtime(rt.clone(), &format!("{old}/old"), config).unwrap();
     let event = source.next_event().await.unwrap().unwrap();
     assert_eq!((event.id.as_str(), event.data.as_str()), ("1", "moved"));
-    let first = old_heads.lock().unwrap()[0].to_ascii_lowercase();
-    assert!(first.contains("authorization: bearer secret"), "sent to its origin: {first}");
-    let followed = &seen.lock().unwrap()[0];
-    let has = |name: &str| followed.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    assert!(!has("authorization"), "credentials dropped across origins: {:?}", followed.headers);
-    assert!(has("x-trace"), "other headers follow the redirect");
+    let first = old_requests.lock().unwrap()[0].clone();
+    assert!(first.contains("Authorization: Bearer secret") && first.contains("X-Api-Key: k-123"));
+    assert!(first.ends_with("{\"prompt\":\"hi\"}"), "the origin gets the body: {first}");
+    let followed = target_requests.lock().unwrap()[0].clone();
+    assert!(followed.starts_with("POST /new HTTP/1.1\r\n"), "{followed}");
+    assert!(!followed.contains("secret") && !followed.contains("k-123"), "{followed}");
+    assert!(!followed.contains("prompt"), "no body to another origin: {followed}");
+    assert!(followed.contains("X-Trace: t1"), "marked safe to forward: {followed}");
 }
-on_every_runtime!(a_redirect_is_followed_without_credentials, redirect);
+on_every_runtime!(a_redirect_to_another_origin_keeps_headers_and_body_home, redirect);
 
 /// A 200 that is not `text/event-stream` fails for good: no retry.
 async fn wrong_content_type<R: Runtime>(rt: R) {
     let (base, heads) = canned(
         &rt,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello".to_owned(),
+        &["HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello"],
     )
     .await;
     let mut source =
         EventSource::with_runtime(rt.clone(), &format!("{base}/"), fast_reconnect()).unwrap();
     match source.next_event().await {
-        Some(Err(ClientError::Failed(FailReason::ContentType))) => {}
+        Some(Err(ClientError::Rejected(r))) if r.reason == FailReason::ContentType => {
+            assert_eq!(
+                (r.content_type.as_deref(), r.body_text().as_ref()),
+                (Some("text/html"), "hello")
+            );
+            let text = r.to_string();
+            assert!(text.contains("content type text/html, not text/event-stream"), "{text}");
+        }
         other => panic!("expected a content-type failure, got {other:?}"),
     }
     assert!(source.next_event().await.is_none());
@@ -492,3 +540,152 @@ async fn graceful_shutdown<R: Runtime>(rt: R) {
     assert!(rt.connect("127.0.0.1", port).await.is_err(), "no longer accepting");
 }
 on_every_runtime!(graceful_shutdown_ends_streams, graceful_shutdown);
+
+/// A refused stream is an error the user can act on: the status, the
+/// content type and the server's own message.
+async fn rejected<R: Runtime>(rt: R) {
+    let json = r#"{"error":{"message":"Incorrect API key"}}"#;
+    let answer = format!(
+        "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+        json.len()
+    );
+    let (base, requests) = canned(&rt, &[&answer]).await;
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/v1"), fast_reconnect()).unwrap();
+    match source.next_event().await {
+        Some(Err(ClientError::Rejected(r))) => {
+            assert_eq!(r.status, 401);
+            assert_eq!(r.content_type.as_deref(), Some("application/json"));
+            assert_eq!(r.body_text(), json);
+            assert_eq!(r.to_string(), format!("server answered 401 Unauthorized: {json}"));
+        }
+        other => panic!("expected the rejection, got {other:?}"),
+    }
+    assert!(source.next_event().await.is_none());
+    rt.sleep(Duration::from_millis(100)).await;
+    assert_eq!(requests.lock().unwrap().len(), 1, "no retry after a refusal");
+}
+on_every_runtime!(a_refused_stream_reports_status_and_body, rejected);
+
+const TWO_EVENTS: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 30\r\n\r\nid: 1\ndata: a\n\nid: 2\ndata: b\n\n";
+
+fn post(mode: Option<ReconnectMode>) -> ClientConfig {
+    ClientConfig {
+        method: "POST".to_owned(),
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body: Some(br#"{"prompt":"once"}"#.to_vec()),
+        reconnect_mode: mode,
+        ..fast_reconnect()
+    }
+}
+
+/// A stream opened with a body (a prompt) is asked once: it ends when the
+/// server ends it. Asked to reconnect always, it sends the body again with
+/// `Last-Event-ID`.
+async fn one_shot<R: Runtime>(rt: R) {
+    assert_eq!(TWO_EVENTS.split("\r\n\r\n").nth(1).unwrap().len(), 30);
+    let (base, requests) = canned(&rt, &[TWO_EVENTS]).await;
+    let mut source = EventSource::with_runtime(rt.clone(), &base, post(None)).unwrap();
+    let mut ids = Vec::new();
+    while let Some(event) = source.next_event().await {
+        ids.push(event.unwrap().id);
+    }
+    assert_eq!(ids, ["1", "2"]);
+    rt.sleep(Duration::from_millis(100)).await;
+    let sent = requests.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "the prompt is sent once: {sent:?}");
+    assert!(
+        sent[0].starts_with("POST / HTTP/1.1\r\n") && sent[0].ends_with(r#"{"prompt":"once"}"#)
+    );
+
+    let (base, requests) = canned(&rt, &[TWO_EVENTS]).await;
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &base, post(Some(ReconnectMode::Always))).unwrap();
+    for want in ["1", "2", "1"] {
+        assert_eq!(source.next_event().await.unwrap().unwrap().id, want);
+    }
+    source.close();
+    let sent = requests.lock().unwrap().clone();
+    assert!(sent.len() >= 2);
+    assert!(sent[1].contains("Last-Event-ID: 2\r\n"), "{}", sent[1]);
+    assert!(sent[1].ends_with(r#"{"prompt":"once"}"#), "asked for: the body again");
+}
+on_every_runtime!(a_post_stream_is_sent_once_unless_asked, one_shot);
+
+/// `103 Early Hints` before the answer is skipped; a body encoded with
+/// gzip (which the client did not ask for) fails and names the encoding.
+async fn interim_and_encoded<R: Runtime>(rt: R) {
+    let early = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: after hints\n\n";
+    let (base, _) = canned(&rt, &[early]).await;
+    let mut source = EventSource::with_runtime(rt.clone(), &base, fast_reconnect()).unwrap();
+    assert_eq!(source.next_event().await.unwrap().unwrap().data, "after hints");
+
+    let gzip = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\n\x1f\x08";
+    let (base, requests) = canned(&rt, &[gzip]).await;
+    let mut source = EventSource::with_runtime(rt.clone(), &base, fast_reconnect()).unwrap();
+    match source.next_event().await {
+        Some(Err(error @ ClientError::Rejected(_))) => {
+            let text = error.to_string();
+            assert!(text.contains("Content-Encoding gzip"), "{text}");
+        }
+        other => panic!("expected an encoding failure, got {other:?}"),
+    }
+    assert!(source.next_event().await.is_none());
+    assert_eq!(requests.lock().unwrap().len(), 1);
+}
+on_every_runtime!(interim_answers_are_skipped_and_encoded_bodies_refused, interim_and_encoded);
+
+/// A server that goes silent mid-stream (a NAT dropped the connection) is
+/// left after the idle timeout, and the source resumes from the last id.
+async fn idle_timeout<R: Runtime>(rt: R) {
+    let silent = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\ndata: a\n\n{HOLD}"
+    );
+    let then = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 2\ndata: b\n\n";
+    let (base, requests) = canned(&rt, &[&silent, then]).await;
+    let config =
+        ClientConfig { idle_timeout: Some(Duration::from_millis(200)), ..fast_reconnect() };
+    let mut source = EventSource::with_runtime(rt.clone(), &base, config).unwrap();
+    let mut updates = Vec::new();
+    while updates.iter().filter(|u| matches!(u, Update::Event(_))).count() < 2 {
+        updates.push(source.next_update().await.unwrap().unwrap());
+    }
+    let cause = updates.iter().find_map(|u| match u {
+        Update::Retrying { cause, .. } => Some(cause.clone()),
+        _ => None,
+    });
+    assert_eq!(cause.as_deref(), Some("nothing received for 200 ms"));
+    let sent = requests.lock().unwrap().clone();
+    assert!(sent[1].contains("Last-Event-ID: 1\r\n"), "{}", sent[1]);
+}
+on_every_runtime!(a_silent_stream_is_left_after_the_idle_timeout, idle_timeout);
+
+/// The source is a `Stream`; `reconnect` starts a new connection at once,
+/// resuming after the last event seen.
+async fn stream_and_reconnect<R: Runtime>(rt: R) {
+    let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let rt2 = rt.clone();
+    let server = Server::with_runtime(rt.clone()).stream("/e", move |request, mut writer| {
+        record.lock().unwrap().push(request.last_event_id.clone());
+        let rt = rt2.clone();
+        async move {
+            let from: u32 = request.last_event_id.as_deref().map_or(0, |id| id.parse().unwrap());
+            for n in from + 1..=3 {
+                let id = n.to_string();
+                writer.send(&Frame::new().id(&id).data("x")).await.unwrap();
+            }
+            rt.sleep(Duration::from_secs(20)).await;
+        }
+    });
+    let base = start(&rt, server).await;
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/e"), fast_reconnect()).unwrap();
+    let first = futures_lite::StreamExt::next(&mut source).await.unwrap().unwrap();
+    assert_eq!(first.id, "1");
+    source.reconnect();
+    let next = futures_lite::StreamExt::next(&mut source).await.unwrap().unwrap();
+    assert_eq!(next.id, "2", "resumed after 1 on the new connection");
+    assert_eq!(*seen.lock().unwrap(), [None, Some("1".to_owned())]);
+}
+on_every_runtime!(the_source_is_a_stream_and_reconnects_on_demand, stream_and_reconnect);

@@ -1,13 +1,17 @@
 //! The client's owned parts: where it connects, its settings, its errors.
 
 use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{ConnectionConfig, Request, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_HEAD};
+use super::{
+    Cause, ConnectionConfig, Headers, Request, DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_ERROR_BODY,
+    DEFAULT_MAX_RESPONSE_HEAD,
+};
 use crate::error::ParseError;
 use crate::http::{Redirect, Url, UrlError};
-use crate::ReaderConfig;
+use crate::{FailReason, ReaderConfig, ReconnectMode};
 
 /// Where a client connects: the parts of a [`Url`], owned, so a
 /// reconnecting client can keep it and follow redirects.
@@ -99,10 +103,18 @@ pub struct ClientConfig {
     pub reader: ReaderConfig,
     /// `GET` or `POST`.
     pub method: String,
-    /// Extra request headers.
+    /// Extra request headers: sent to the URL's origin only, unless named
+    /// in `forward_headers`.
     pub headers: Vec<(String, String)>,
-    /// A request body (sent on every reconnect).
+    /// Names of headers that may follow a redirect to another origin.
+    pub forward_headers: Vec<String>,
+    /// A request body (sent to the URL's origin only).
     pub body: Option<Vec<u8>>,
+    /// When an ended stream is opened again; `None` picks by the request:
+    /// [`ReconnectMode::Always`] without a body, [`ReconnectMode::Never`]
+    /// with one (a prompt is not sent twice unless asked for). Overrides
+    /// `reconnect.mode`.
+    pub reconnect_mode: Option<ReconnectMode>,
     /// The `Last-Event-ID` to start from.
     pub last_event_id: String,
     /// Largest response head accepted.
@@ -110,6 +122,12 @@ pub struct ClientConfig {
     /// Time to connect and receive the response head before the attempt
     /// counts as failed (and is retried).
     pub head_timeout: core::time::Duration,
+    /// Time without a byte from the server after which an open stream
+    /// counts as dead and is reconnected; `None` (the default) waits for
+    /// ever. Set it above the server's keep-alive interval.
+    pub idle_timeout: Option<core::time::Duration>,
+    /// Most bytes of a refused response's body kept for the error.
+    pub max_error_body: usize,
 }
 
 impl Default for ClientConfig {
@@ -119,10 +137,14 @@ impl Default for ClientConfig {
             reader: ReaderConfig::DEFAULT,
             method: "GET".to_owned(),
             headers: Vec::new(),
+            forward_headers: Vec::new(),
             body: None,
+            reconnect_mode: None,
             last_event_id: String::new(),
             max_head_bytes: DEFAULT_MAX_RESPONSE_HEAD,
             head_timeout: core::time::Duration::from_millis(DEFAULT_HEAD_TIMEOUT_MS),
+            idle_timeout: None,
+            max_error_body: DEFAULT_MAX_ERROR_BODY,
         }
     }
 }
@@ -130,10 +152,14 @@ impl Default for ClientConfig {
 impl ClientConfig {
     /// The settings of the [`Connection`](super::Connection).
     pub fn connection(&self) -> ConnectionConfig {
+        let by_request =
+            if self.body.is_some() { ReconnectMode::Never } else { ReconnectMode::Always };
         ConnectionConfig {
-            reconnect: self.reconnect,
+            reconnect: self.reconnect.with_mode(self.reconnect_mode.unwrap_or(by_request)),
             max_head_bytes: self.max_head_bytes,
-            head_timeout_ms: u64::try_from(self.head_timeout.as_millis()).unwrap_or(u64::MAX),
+            head_timeout_ms: millis(self.head_timeout),
+            idle_timeout_ms: self.idle_timeout.map(millis),
+            max_error_body: self.max_error_body,
         }
     }
 
@@ -148,13 +174,97 @@ impl ClientConfig {
         &'a self,
         origin: &'a Target,
         headers: &'a [(&'a str, &'a str)],
+        forward_headers: &'a [&'a str],
     ) -> Request<'a> {
         Request {
             origin: origin.as_url(),
             method: &self.method,
             headers,
             body: self.body.as_deref(),
+            forward_headers,
         }
+    }
+
+    /// The names of [`forward_headers`](Self::forward_headers) as
+    /// [`Request::forward_headers`] takes them.
+    pub fn forward_names(&self) -> Vec<&str> {
+        self.forward_headers.iter().map(String::as_str).collect()
+    }
+}
+
+fn millis(duration: core::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A refused response, as the user needs it to act: the status, the
+/// content type and encoding, and the first bytes of the body (an API's
+/// JSON error says what was wrong).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Why the source failed.
+    pub reason: FailReason,
+    /// The status.
+    pub status: u16,
+    /// The status line's reason phrase.
+    pub reason_phrase: String,
+    /// The `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The `Content-Encoding`, if any.
+    pub content_encoding: Option<String>,
+    /// The body, up to the configured limit.
+    pub body: Vec<u8>,
+}
+
+impl Rejection {
+    /// From a [`Step::Rejected`](super::Step::Rejected); the body follows
+    /// with [`extend_body`](Self::extend_body).
+    pub fn new(status: u16, reason: FailReason, headers: &Headers<'_>) -> Self {
+        let text = |name| headers.get(name).map(|v| String::from_utf8_lossy(v).into_owned());
+        Self {
+            reason,
+            status,
+            reason_phrase: headers.reason().to_owned(),
+            content_type: text("content-type"),
+            content_encoding: text("content-encoding"),
+            body: Vec::new(),
+        }
+    }
+
+    /// Appends a [`Step::RejectedBody`](super::Step::RejectedBody) piece.
+    pub fn extend_body(&mut self, piece: &[u8]) {
+        self.body.extend_from_slice(piece);
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn body_text(&self) -> alloc::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+impl core::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "server answered {}", self.status)?;
+        if !self.reason_phrase.is_empty() {
+            write!(f, " {}", self.reason_phrase)?;
+        }
+        match (&self.reason, &self.content_type, &self.content_encoding) {
+            (FailReason::ContentType, Some(ty), _) => {
+                write!(f, " with content type {ty}, not text/event-stream")?;
+            }
+            (FailReason::ContentType, None, _) => {
+                f.write_str(" with no content type, not text/event-stream")?;
+            }
+            (FailReason::ContentEncoding, _, Some(coding)) => {
+                write!(f, " with Content-Encoding {coding}, which an event stream cannot be")?;
+            }
+            _ => {}
+        }
+        let body = self.body_text();
+        let body = body.trim();
+        if !body.is_empty() && self.reason != FailReason::ContentEncoding {
+            write!(f, ": {body}")?;
+        }
+        Ok(())
     }
 }
 
@@ -164,9 +274,13 @@ impl ClientConfig {
 pub enum ClientError {
     /// The URL is not `http[s]://host[:port]/path`.
     BadUrl(String),
-    /// The connection failed for good (204, a status, the content type,
-    /// too many redirects, or closed).
+    /// The connection failed for good (204, too many redirects, or
+    /// closed).
     Failed(crate::FailReason),
+    /// The server refused the stream: its status, content type and body.
+    Rejected(Box<Rejection>),
+    /// The stream broke and the reconnect mode does not open it again.
+    Disconnected(Cause),
     /// An event exceeded a limit and was skipped; the stream goes on.
     Limit(ParseError),
     /// A typed event did not decode.
@@ -184,6 +298,8 @@ impl core::fmt::Display for ClientError {
         match self {
             Self::BadUrl(url) => write!(f, "not an http:// or https:// URL: {url}"),
             Self::Failed(reason) => write!(f, "event source failed: {reason}"),
+            Self::Rejected(rejection) => write!(f, "{rejection}"),
+            Self::Disconnected(cause) => write!(f, "stream ended: {cause}"),
             Self::Limit(e) => write!(f, "{e}"),
             #[cfg(feature = "json")]
             Self::Typed(e) => write!(f, "{e}"),

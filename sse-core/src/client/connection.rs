@@ -19,7 +19,13 @@
 //!    deadline [`handle_timeout`](Connection::handle_timeout);
 //! 4. on [`Step::Retry`] drop the connection and wait until `at_ms`; on
 //!    [`Step::Redirect`] connect to the location at once; on
-//!    [`Step::Failed`] stop.
+//!    [`Step::Finished`] or [`Step::Failed`] stop. A refused response
+//!    ([`Step::Rejected`]) is followed by its body
+//!    ([`Step::RejectedBody`], bounded), then by [`Step::Failed`].
+//!
+//! To reconnect at once (the user asked, say), call
+//! [`start`](Connection::start) again: it abandons the current attempt and
+//! keeps the last event ID.
 //!
 //! Time enters as a number of milliseconds on any monotonic clock; random
 //! jitter comes from a seed given at construction. Nothing here allocates:
@@ -46,6 +52,9 @@ pub const DEFAULT_MAX_RESPONSE_HEAD: usize = 16 * 1024;
 pub const RESPONSE_HEADER_SLOTS: usize = 64;
 /// Default time from [`Connection::start`] to a complete response head.
 pub const DEFAULT_HEAD_TIMEOUT_MS: u64 = 30_000;
+/// Default limit on the body of a refused response that is handed over
+/// ([`Step::RejectedBody`]): enough for any API's JSON error.
+pub const DEFAULT_MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Settings of a [`Connection`]; the `DEFAULT_*` constants are the
 /// defaults.
@@ -56,8 +65,17 @@ pub struct ConnectionConfig {
     /// Largest response head accepted; a larger one fails the attempt.
     pub max_head_bytes: usize,
     /// Time to connect and receive the response head before the attempt
-    /// counts as failed (and is retried), in ms.
+    /// counts as failed (and is retried), in ms; also the time a refused
+    /// response's body may take.
     pub head_timeout_ms: u64,
+    /// Time without a byte from the server (events and comments alike)
+    /// after which an open stream counts as dead and is reconnected, in
+    /// ms. `None` (the default) waits for ever: set it when a NAT or a
+    /// proxy may drop the connection silently, above the server's
+    /// keep-alive interval.
+    pub idle_timeout_ms: Option<u64>,
+    /// Most bytes of a refused response's body handed over.
+    pub max_error_body: usize,
 }
 
 impl ConnectionConfig {
@@ -66,6 +84,8 @@ impl ConnectionConfig {
         reconnect: ReconnectConfig::DEFAULT,
         max_head_bytes: DEFAULT_MAX_RESPONSE_HEAD,
         head_timeout_ms: DEFAULT_HEAD_TIMEOUT_MS,
+        idle_timeout_ms: None,
+        max_error_body: DEFAULT_MAX_ERROR_BODY,
     };
 }
 
@@ -77,6 +97,11 @@ impl Default for ConnectionConfig {
 
 /// What every attempt asks for: the URL the source was made for, and the
 /// user's method, headers and body.
+///
+/// The headers and the body go only to the origin (same scheme, host and
+/// port). A redirect to another origin gets neither: an API key may be in
+/// any header (`X-Api-Key`), and a prompt is not sent to a host the user
+/// did not name. Headers listed in `forward_headers` go everywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Request<'a> {
     /// The event source's URL. Credentials go only to its origin.
@@ -87,18 +112,17 @@ pub struct Request<'a> {
     pub headers: &'a [(&'a str, &'a str)],
     /// A body, sent with `Content-Length`.
     pub body: Option<&'a [u8]>,
+    /// Names of headers safe to send to another origin a redirect names
+    /// (case-insensitive), e.g. `Accept`.
+    pub forward_headers: &'a [&'a str],
 }
 
 impl<'a> Request<'a> {
     /// A `GET` of `origin` with no extra headers.
     pub const fn get(origin: Url<'a>) -> Self {
-        Self { origin, method: "GET", headers: &[], body: None }
+        Self { origin, method: "GET", headers: &[], body: None, forward_headers: &[] }
     }
 }
-
-/// Headers that carry credentials: sent only to the source's origin, never
-/// to another host a redirect names.
-pub const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
 
 /// Why an attempt ended and the source will reconnect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -110,6 +134,11 @@ pub enum Cause {
     ClosedBeforeHead,
     /// No whole response head within the head timeout.
     HeadTimeout {
+        /// The timeout, in ms.
+        limit_ms: u64,
+    },
+    /// Nothing arrived on an open stream for the idle timeout.
+    IdleTimeout {
         /// The timeout, in ms.
         limit_ms: u64,
     },
@@ -131,6 +160,7 @@ impl fmt::Display for Cause {
             Self::Io => f.write_str("connection failed"),
             Self::ClosedBeforeHead => f.write_str("connection closed before the response head"),
             Self::HeadTimeout { limit_ms } => write!(f, "no response head within {limit_ms} ms"),
+            Self::IdleTimeout { limit_ms } => write!(f, "nothing received for {limit_ms} ms"),
             Self::Head(e) => write!(f, "bad response: {e}"),
             Self::Status(status) => write!(f, "server answered {status}"),
             Self::Body(e) => write!(f, "bad response body: {e}"),
@@ -148,6 +178,14 @@ pub struct Headers<'a> {
 }
 
 impl<'a> Headers<'a> {
+    /// The status line's reason phrase (`Unauthorized`), if UTF-8.
+    pub fn reason(&self) -> &'a str {
+        let line = self.raw.split(|&b| b == b'\n').next().unwrap_or_default();
+        let mut parts = line.trim_ascii().splitn(3, |&b| b == b' ');
+        let reason = parts.nth(2).unwrap_or_default();
+        core::str::from_utf8(reason).unwrap_or_default()
+    }
+
     /// The header lines as `(name, value)`, in order, values trimmed.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
         // The head was accepted by httparse: lines end in LF (CRLF or a
@@ -209,6 +247,28 @@ pub enum Step<'a> {
         /// Why the attempt ended.
         cause: Cause,
     },
+    /// The server refused the stream (a status other than 200, a content
+    /// type other than `text/event-stream`, a `Content-Encoding`): its
+    /// body follows as [`Step::RejectedBody`] (up to
+    /// [`ConnectionConfig::max_error_body`] bytes), then
+    /// [`Step::Failed`] with `reason`.
+    Rejected {
+        /// The status.
+        status: u16,
+        /// Why the source fails.
+        reason: FailReason,
+        /// The response's headers.
+        headers: Headers<'a>,
+    },
+    /// A piece of the refused response's body.
+    RejectedBody(&'a [u8]),
+    /// The stream is over and the reconnect mode does not open it again;
+    /// `cause` says how it ended ([`Cause::Ended`]: the server ended it,
+    /// anything else is an error).
+    Finished {
+        /// How the last attempt ended.
+        cause: Cause,
+    },
     /// The source failed for good (or was closed): no more attempts.
     Failed(FailReason),
 }
@@ -222,8 +282,11 @@ enum Phase {
     Waiting { until: u64 },
     /// Connecting, sending, reading the response head; the deadline.
     Head { deadline: u64 },
-    /// Reading the body.
-    Body(BodyDecoder),
+    /// Reading the body; the idle deadline, if one is set.
+    Body { decoder: BodyDecoder, idle: Option<u64> },
+    /// Reading a refused response's body, until `deadline`, at most `left`
+    /// more bytes; then failing with `reason`.
+    Rejected { decoder: BodyDecoder, deadline: u64, left: usize, reason: FailReason },
     /// Failed or closed for good.
     Closed,
 }
@@ -343,7 +406,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             self.phase = Phase::Closed;
             return Err(FailReason::Closed);
         }
-        if matches!(self.phase, Phase::Head { .. } | Phase::Body(_)) {
+        if matches!(self.phase, Phase::Head { .. } | Phase::Body { .. } | Phase::Rejected { .. }) {
             // A new attempt abandons the current one.
             self.parser.finish();
         }
@@ -353,9 +416,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
 
     /// Writes the request for `target` (the origin, or where redirects
     /// led): the user's method, headers and body, `Last-Event-ID` when
-    /// there is one. Credentials ([`CREDENTIAL_HEADERS`]) go only to the
-    /// origin (same scheme, host and port); after a `303` the request is a
-    /// `GET` without body.
+    /// there is one. The headers (but for
+    /// [`forward_headers`](Request::forward_headers)) and the body go only
+    /// to the origin (same scheme, host and port); after a `303` the
+    /// request is a `GET` without body.
     ///
     /// # Errors
     ///
@@ -378,10 +442,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             path: target.path,
             last_event_id: self.parser.last_event_id(),
             headers: request.headers,
-            body: if self.see_other { None } else { request.body },
+            body: if self.see_other || !same_origin { None } else { request.body },
         };
         write_request_with(sink, &head, |name| {
-            same_origin || !CREDENTIAL_HEADERS.iter().any(|c| name.eq_ignore_ascii_case(c))
+            same_origin || request.forward_headers.iter().any(|f| name.eq_ignore_ascii_case(f))
         })
     }
 
@@ -390,19 +454,28 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// a retry wait), on its clock; `None` when nothing is due.
     pub fn poll_timeout(&self) -> Option<u64> {
         match self.phase {
-            Phase::Head { deadline } => Some(deadline),
+            Phase::Head { deadline } | Phase::Rejected { deadline, .. } => Some(deadline),
             Phase::Waiting { until } => Some(until),
-            Phase::Ready | Phase::Body(_) | Phase::Closed => None,
+            Phase::Body { idle, .. } => idle,
+            Phase::Ready | Phase::Closed => None,
         }
     }
 
-    /// Time passed: past the head deadline the attempt ends with
-    /// [`Step::Retry`]. Otherwise `None`.
+    /// Time passed: past the head deadline or the idle timeout the
+    /// attempt ends (with [`Step::Retry`], unless the mode says no more);
+    /// past a refused body's deadline the source fails. Otherwise `None`.
     pub fn handle_timeout(&mut self, now_ms: u64) -> Option<Step<'static>> {
         match self.phase {
             Phase::Head { deadline } if now_ms >= deadline => {
                 let limit_ms = self.config.head_timeout_ms;
                 Some(self.retry(now_ms, Cause::HeadTimeout { limit_ms }))
+            }
+            Phase::Body { idle: Some(deadline), .. } if now_ms >= deadline => {
+                let limit_ms = self.config.idle_timeout_ms.unwrap_or_default();
+                Some(self.retry(now_ms, Cause::IdleTimeout { limit_ms }))
+            }
+            Phase::Rejected { deadline, reason, .. } if now_ms >= deadline => {
+                Some(self.fail(reason))
             }
             _ => None,
         }
@@ -412,8 +485,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     pub fn handle_eof(&mut self, now_ms: u64) -> Step<'static> {
         match self.phase {
             Phase::Head { .. } => self.retry(now_ms, Cause::ClosedBeforeHead),
-            Phase::Body(decoder) if decoder.may_end() => self.retry(now_ms, Cause::Ended),
-            Phase::Body(_) => self.retry(now_ms, Cause::CutShort),
+            Phase::Body { decoder, .. } if decoder.may_end() => self.retry(now_ms, Cause::Ended),
+            Phase::Body { .. } => self.retry(now_ms, Cause::CutShort),
+            Phase::Rejected { reason, .. } => self.fail(reason),
             Phase::Ready => self.retry(now_ms, Cause::ClosedBeforeHead),
             Phase::Waiting { .. } => Step::NeedMore,
             Phase::Closed => Step::Failed(FailReason::Closed),
@@ -423,7 +497,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// Connecting, writing or reading failed: the attempt ends.
     pub fn handle_error(&mut self, now_ms: u64) -> Step<'static> {
         match self.phase {
-            Phase::Ready | Phase::Head { .. } | Phase::Body(_) => self.retry(now_ms, Cause::Io),
+            Phase::Ready | Phase::Head { .. } | Phase::Body { .. } => self.retry(now_ms, Cause::Io),
+            Phase::Rejected { reason, .. } => self.fail(reason),
             Phase::Waiting { .. } => Step::NeedMore,
             Phase::Closed => Step::Failed(FailReason::Closed),
         }
@@ -443,7 +518,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     pub fn handle_input<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
         match self.phase {
             Phase::Head { .. } => self.head(input, now_ms),
-            Phase::Body(_) => self.body(input, now_ms),
+            Phase::Body { .. } => self.body(input, now_ms),
+            Phase::Rejected { .. } => self.rejected_body(input),
             // Bytes of an attempt that already ended.
             Phase::Ready | Phase::Waiting { .. } => {
                 *input = &[];
@@ -479,15 +555,24 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             };
             let status = head.status;
             let location = head.location();
+            let headers = Headers { raw: &buf[..head_len] };
             let rng = &mut self.rng;
-            let action = self
-                .policy
-                .on_response(status, head.content_type(), now_ms, &mut || rng.next_u64());
+            let mut action =
+                self.policy
+                    .on_response(status, head.content_type(), now_ms, &mut || rng.next_u64());
+            let encoded = headers
+                .get("content-encoding")
+                .is_some_and(|coding| !coding.eq_ignore_ascii_case(b"identity"));
+            if action == Action::Open && encoded {
+                self.policy.close();
+                action = Action::Fail(FailReason::ContentEncoding);
+            }
             return match action {
                 Action::Open => {
                     *input = &buf[head_len..];
-                    self.phase = Phase::Body(BodyDecoder::new(framing));
-                    Step::Open { status, headers: Headers { raw: &buf[..head_len] } }
+                    let idle = self.idle_deadline(now_ms);
+                    self.phase = Phase::Body { decoder: BodyDecoder::new(framing), idle };
+                    Step::Open { status, headers }
                 }
                 Action::Redirect => {
                     *input = &[];
@@ -510,29 +595,81 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
                     *input = &[];
                     self.wait(now_ms, delay_ms, Cause::Status(status))
                 }
-                Action::Fail(reason) => {
+                Action::Fail(reason @ (FailReason::NoContent | FailReason::TooManyRedirects)) => {
                     *input = &[];
-                    self.phase = Phase::Closed;
-                    Step::Failed(reason)
+                    self.fail(reason)
+                }
+                Action::Fail(reason) => {
+                    *input = &buf[head_len..];
+                    self.phase = Phase::Rejected {
+                        decoder: BodyDecoder::new(framing),
+                        deadline: now_ms.saturating_add(self.config.head_timeout_ms),
+                        left: self.config.max_error_body,
+                        reason,
+                    };
+                    Step::Rejected { status, reason, headers }
                 }
             };
         }
     }
 
+    /// The refused response's body, up to the limit; then the failure.
+    fn rejected_body<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8]) -> Step<'c> {
+        let Phase::Rejected { mut decoder, deadline, left, reason } = self.phase else {
+            return Step::NeedMore;
+        };
+        let buf: &'i [u8] = input;
+        if left == 0 || decoder.is_done() {
+            *input = &[];
+            return self.fail(reason);
+        }
+        if buf.is_empty() {
+            return Step::NeedMore;
+        }
+        let Ok(decoded) = decoder.decode(buf) else {
+            *input = &[];
+            return self.fail(reason);
+        };
+        let data = &decoded.data[..decoded.data.len().min(left)];
+        *input = &buf[decoded.consumed..];
+        self.phase = Phase::Rejected { decoder, deadline, left: left - data.len(), reason };
+        if data.is_empty() {
+            if decoder.is_done() {
+                return self.fail(reason);
+            }
+            if decoded.consumed == 0 || input.is_empty() {
+                return Step::NeedMore;
+            }
+            // Framing only (a chunk-size line): go on with what is left.
+            return self.rejected_body(input);
+        }
+        Step::RejectedBody(data)
+    }
+
     fn body<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
-        let Phase::Body(decoder) = &mut self.phase else { return Step::NeedMore };
-        let mut decoder = *decoder;
+        let Phase::Body { mut decoder, mut idle } = self.phase else { return Step::NeedMore };
+        if !input.is_empty() {
+            // Anything the server sends, a comment too, shows it is alive.
+            idle = self.idle_deadline(now_ms);
+        }
         loop {
             let buf: &'i [u8] = input;
+            if decoder.is_done() {
+                // The body ended (its length, or the last chunk): the server
+                // may keep the connection open, so do not wait for the end
+                // of input. What follows is not part of the stream.
+                *input = &[];
+                return self.retry(now_ms, Cause::Ended);
+            }
             if buf.is_empty() {
-                self.phase = Phase::Body(decoder);
+                self.phase = Phase::Body { decoder, idle };
                 return Step::NeedMore;
             }
             let decoded = match decoder.decode(buf) {
                 Ok(decoded) => decoded,
                 Err(e) => {
                     *input = &[];
-                    self.phase = Phase::Body(decoder);
+                    self.phase = Phase::Body { decoder, idle };
                     return self.retry(now_ms, Cause::Body(e));
                 }
             };
@@ -546,7 +683,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             let unused = decoded.data.len() - used;
             decoder.give_back(unused);
             *input = &buf[decoded.consumed - unused..];
-            self.phase = Phase::Body(decoder);
+            self.phase = Phase::Body { decoder, idle };
             if let Some(ms) = self.parser.retry() {
                 self.policy.set_retry(ms);
             }
@@ -562,12 +699,33 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
         }
     }
 
+    fn idle_deadline(&self, now_ms: u64) -> Option<u64> {
+        self.config.idle_timeout_ms.map(|ms| now_ms.saturating_add(ms))
+    }
+
+    /// Fails for good.
+    fn fail(&mut self, reason: FailReason) -> Step<'static> {
+        self.policy.close();
+        self.parser.finish();
+        self.phase = Phase::Closed;
+        Step::Failed(reason)
+    }
+
     /// The attempt ended: the policy decides when to try again.
     fn retry(&mut self, now_ms: u64, cause: Cause) -> Step<'static> {
         self.parser.finish();
         let rng = &mut self.rng;
-        match self.policy.on_disconnect(now_ms, &mut || rng.next_u64()) {
+        let action = if cause == Cause::Ended {
+            self.policy.on_end(now_ms, &mut || rng.next_u64())
+        } else {
+            self.policy.on_disconnect(now_ms, &mut || rng.next_u64())
+        };
+        match action {
             Action::Retry { delay_ms } => self.wait(now_ms, delay_ms, cause),
+            Action::Fail(FailReason::Finished) => {
+                self.phase = Phase::Closed;
+                Step::Finished { cause }
+            }
             Action::Fail(reason) => {
                 self.phase = Phase::Closed;
                 Step::Failed(reason)

@@ -8,8 +8,8 @@ mod config;
 mod connection;
 
 #[cfg(feature = "alloc")]
-pub use config::{ClientConfig, ClientError, Target};
+pub use config::{ClientConfig, ClientError, Rejection, Target};
 pub use connection::{
-    Cause, Connection, ConnectionConfig, Headers, Request, Step, CREDENTIAL_HEADERS,
-    DEFAULT_HEAD_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_HEAD, RESPONSE_HEADER_SLOTS,
+    Cause, Connection, ConnectionConfig, Headers, Request, Step, DEFAULT_HEAD_TIMEOUT_MS,
+    DEFAULT_MAX_ERROR_BODY, DEFAULT_MAX_RESPONSE_HEAD, RESPONSE_HEADER_SLOTS,
 };
