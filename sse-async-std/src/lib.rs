@@ -55,6 +55,9 @@ pub use sse_async::{
     DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
 };
 
+#[cfg(feature = "rustls")]
+pub use sse_async::{pem_certificates, pem_private_key, TlsConnector, TlsError, TlsOptions};
+
 /// async-std's executor; timers and TCP from async-io.
 #[cfg(feature = "async-std")]
 #[derive(Clone, Copy, Debug, Default)]

@@ -27,11 +27,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
 /// A boxed connect future.
 pub type ConnectFuture = Pin<Box<dyn Future<Output = io::Result<Box<dyn Transport>>> + Send>>;
 
-/// Opens connections to a [`Target`]: plain TCP by default ([`TcpConnector`]);
-/// plug in TLS or anything else.
+/// Opens connections to a [`Target`]: with the `rustls` feature a
+/// `TlsConnector` (TLS for `https://`, plain TCP for `http://`), else
+/// [`TcpConnector`]; plug in anything else.
 pub trait Connector: Send + Sync {
     /// Connects to the target's host and port, speaking TLS first if it is
     /// `https://` and this connector [`handles_tls`](Self::handles_tls).
+    /// An error of kind [`io::ErrorKind::InvalidData`] (a failed TLS
+    /// handshake) fails the source for good; other errors are retried.
     fn connect(&self, target: &Target) -> ConnectFuture;
 
     /// Whether `https://` targets get TLS from this connector. A source
@@ -79,8 +82,16 @@ pub enum Update {
 /// A timer from the runtime, boxed so the source stays `Unpin` and `Send`.
 type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// Connecting and sending the request: the transport, or what failed.
-type Opening = Pin<Box<dyn Future<Output = Result<Box<dyn Transport>, String>> + Send>>;
+/// Connecting and sending the request: the transport, or what failed (and
+/// whether retrying could help).
+type Opening = Pin<Box<dyn Future<Output = Result<Box<dyn Transport>, Unopened>> + Send>>;
+
+/// Why an attempt could not connect or send its request.
+struct Unopened {
+    detail: String,
+    /// Retrying cannot help (a failed TLS handshake).
+    permanent: bool,
+}
 
 /// Where the source is between polls.
 enum State {
@@ -177,7 +188,7 @@ impl<R: Runtime> EventSource<R> {
             .map_err(|_| ClientError::Request)?;
         let size = config.reader.read_buffer.max(config.max_head_bytes).max(1);
         Ok(Self {
-            connector: Arc::new(TcpConnector(runtime.clone())),
+            connector: default_connector(&runtime),
             runtime,
             state: State::Idle { target: origin.clone(), wait: None },
             origin,
@@ -301,7 +312,12 @@ impl<R: Runtime> EventSource<R> {
                         self.state = State::Reading { target, io, timer: None };
                         continue;
                     }
-                    Poll::Ready(Err(detail)) => {
+                    Poll::Ready(Err(Unopened { detail, permanent: true })) => {
+                        self.conn.close();
+                        self.state = State::Done(Some(ClientError::Tls(detail)));
+                        continue;
+                    }
+                    Poll::Ready(Err(Unopened { detail, permanent: false })) => {
                         let step = self.conn.handle_error(self.now_ms());
                         self.ended(&step, Some(detail))
                     }
@@ -356,9 +372,14 @@ impl<R: Runtime> EventSource<R> {
         let connect = self.connector.connect(&target);
         let authority = target.authority.clone();
         let opening: Opening = Box::pin(async move {
-            let mut io =
-                connect.await.map_err(|e| format!("cannot connect to {authority}: {e}"))?;
-            let failed = |e: io::Error| format!("sending the request failed: {e}");
+            let mut io = connect.await.map_err(|e| Unopened {
+                permanent: e.kind() == io::ErrorKind::InvalidData,
+                detail: format!("cannot connect to {authority}: {e}"),
+            })?;
+            let failed = |e: io::Error| Unopened {
+                detail: format!("sending the request failed: {e}"),
+                permanent: false,
+            };
             io.write_all(&head).await.map_err(failed)?;
             io.flush().await.map_err(failed)?;
             Ok(io)
@@ -409,7 +430,16 @@ impl<R: Runtime> EventSource<R> {
                 return Poll::Ready(self.ended(&step, Some("response head too large".into())));
             }
             let State::Reading { io, .. } = &mut self.state else { return Poll::Ready(None) };
-            match Pin::new(io).poll_read(cx, &mut self.buf[self.end..]) {
+            let read = match Pin::new(io).poll_read(cx, &mut self.buf[self.end..]) {
+                // A TLS peer that closes without `close_notify` (common)
+                // ends the input too: the core still tells a cut body by its
+                // framing, and the parser never hands out a partial event.
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    Poll::Ready(Ok(0))
+                }
+                read => read,
+            };
+            match read {
                 Poll::Ready(Ok(0)) => {
                     let step = self.conn.handle_eof(self.now_ms());
                     return Poll::Ready(self.ended(&step, None));
@@ -548,4 +578,13 @@ impl Handled {
             _ => Self::Absorbed,
         }
     }
+}
+
+/// TLS for `https://` and TCP for `http://` with the `rustls` feature;
+/// plain TCP (and `https://` refused) without it.
+fn default_connector<R: Runtime>(runtime: &R) -> Arc<dyn Connector> {
+    #[cfg(feature = "rustls")]
+    return Arc::new(crate::tls::TlsConnector::platform(runtime.clone()));
+    #[cfg(not(feature = "rustls"))]
+    Arc::new(TcpConnector(runtime.clone()))
 }

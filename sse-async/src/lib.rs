@@ -29,6 +29,11 @@
 //!
 //! - `async-io`: every [`Executor`] is a [`Runtime`] whose timers and TCP
 //!   come from async-io (sse-async-std's `AsyncStd` and `Smol`).
+//! - `rustls`: `https://` for the client ([`TlsConnector`], used by every
+//!   [`EventSource`] unless told otherwise): rustls with its `ring`
+//!   provider, the platform's trust store, extra roots, client
+//!   certificates. Without it an `https://` URL is refused up front, never
+//!   sent in plain text.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -38,6 +43,8 @@ mod error;
 mod reader;
 mod runtime;
 mod server;
+#[cfg(feature = "rustls")]
+mod tls;
 mod writer;
 
 pub use client::{
@@ -59,4 +66,6 @@ pub use sse_hub::{
     Encoded, Hub, HubConfig, PublishError, Subscription, DEFAULT_QUEUE_FRAMES,
     DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, MAX_REPLAY_EVENTS,
 };
+#[cfg(feature = "rustls")]
+pub use tls::{pem_certificates, pem_private_key, TlsConnector, TlsError, TlsOptions};
 pub use writer::{EventWriter, DEFAULT_KEEP_ALIVE};

@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use sse_core::{FailReason, ReconnectConfig, ReconnectMode};
-use sse_tokio::{ClientConfig, ClientError, EventSource, Update};
+use sse_tokio::{
+    pem_certificates, ClientConfig, ClientError, EventSource, TlsConnector, TlsOptions, Tokio,
+    Update,
+};
 
 use crate::exit;
 use crate::output::Printer;
@@ -17,11 +20,16 @@ use crate::parse::output_failed;
 #[command(after_help = "Examples:
   sse tail http://127.0.0.1:8080/events/stream
   sse tail --json --max-events 10 http://localhost:3000/events | jq .data
-  sse tail -H \"Authorization: Bearer $TOKEN\" --data @prompt.json \\
-      -H 'Content-Type: application/json' http://localhost:8000/v1/chat")]
+  sse tail -H \"x-api-key: $KEY\" -H 'Content-Type: application/json' \\
+      --data @prompt.json https://api.example/v1/messages
+  sse tail --cacert ca.pem --idle-timeout 60 https://internal.example/events")]
 pub(crate) struct Args {
-    /// The stream's http:// URL.
+    /// The stream's http:// or https:// URL.
     url: String,
+    /// Trust the CA certificates in this PEM file too (besides the
+    /// system's), as curl's --cacert.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<std::path::PathBuf>,
     /// Print one JSON object per line: {\"type\", \"data\", \"id\"}.
     #[arg(long)]
     json: bool,
@@ -86,6 +94,15 @@ pub(crate) async fn run(args: Args) -> u8 {
             return exit::USAGE;
         }
     };
+    if let Some(path) = &args.cacert {
+        match tls_with_roots(path) {
+            Ok(tls) => source = source.with_connector(tls),
+            Err(message) => {
+                eprintln!("sse: {message}");
+                return exit::USAGE;
+            }
+        }
+    }
     let follow = follow(&mut source, &args);
     match args.timeout.map(Duration::try_from_secs_f64) {
         Some(Ok(limit)) => match tokio::time::timeout(limit, follow).await {
@@ -101,6 +118,14 @@ pub(crate) async fn run(args: Args) -> u8 {
         }
         None => follow.await,
     }
+}
+
+/// TLS trusting the system's roots and those in the PEM file at `path`.
+fn tls_with_roots(path: &std::path::Path) -> Result<TlsConnector, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let extra_roots = pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+    let options = TlsOptions { extra_roots, ..TlsOptions::default() };
+    TlsConnector::with_options(Tokio, options).map_err(|e| e.to_string())
 }
 
 fn config(args: &Args) -> Result<ClientConfig, String> {
@@ -193,6 +218,10 @@ async fn follow(source: &mut EventSource, args: &Args) -> u8 {
                 return exit::NOT_A_STREAM;
             }
             Err(ClientError::Limit(e)) => eprintln!("sse: skipped an event: {e}"),
+            Err(e @ ClientError::Tls(_)) => {
+                eprintln!("sse: {e}");
+                return exit::CONNECT;
+            }
             Err(e) => {
                 eprintln!("sse: {e}");
                 return exit::IO;

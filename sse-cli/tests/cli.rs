@@ -341,3 +341,89 @@ fn data_is_sent_once_unless_reconnect_is_asked_for() {
     assert_eq!(json_lines(&output.stdout).len(), 2, "the stream ended after two events");
     assert_eq!(requests.lock().unwrap().len(), 1, "--once: one GET");
 }
+
+/// The LLM mock (`llm_mock.py`, Python's standard library) over TLS with a
+/// certificate generated here; returns the process (stdin open: it serves
+/// until the test drops it), its port and the CA file to trust.
+fn llm_mock(dir: &Path) -> (Child, u16, std::path::PathBuf) {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/llm_mock.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args(["--cert".as_ref(), cert.as_os_str(), "--key".as_ref(), key.as_os_str()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the LLM mock");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (child, line.trim().parse().expect("the mock prints its port"), cert)
+}
+
+/// The README's LLM example, against the mock over https:// with
+/// `--cacert`: the prompt is posted once, every event arrives with its
+/// escapes decoded by the consumer; a wrong key prints the API's message
+/// and exits 4; without `--cacert` the certificate is refused (status 3).
+#[test]
+fn tail_posts_a_prompt_over_https_to_an_llm_api() {
+    let dir = std::env::temp_dir().join(format!("sse-cli-llm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut mock, port, ca) = llm_mock(&dir);
+    let url = format!("https://127.0.0.1:{port}/v1/messages");
+    let prompt = dir.join("prompt.json");
+    std::fs::write(&prompt, r#"{"prompt":"hi"}"#).unwrap();
+    let data = format!("@{}", prompt.display());
+    let ca = ca.to_str().unwrap();
+    let common = ["tail", "--json", "--cacert", ca, "-H", "Content-Type: application/json"];
+
+    let mut argv = common.to_vec();
+    argv.extend(["-H", "x-api-key: test-key", "--data", &data, "--timeout", "20", &url]);
+    let output = sse(&argv, b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let events = json_lines(&output.stdout);
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "message_start",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_delta",
+            "ping",
+            "message_stop"
+        ]
+    );
+    let text: String = events
+        .iter()
+        .filter(|e| e.event_type == "content_block_delta")
+        .map(|e| {
+            let data: serde_json::Value = serde_json::from_str(&e.data).unwrap();
+            data["delta"]["text"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(text, "héllo 😀 hi", "escapes and surrogate pairs decode");
+
+    let mut argv = common.to_vec();
+    argv.extend(["-H", "x-api-key: wrong", "--data", &data, &url]);
+    let output = sse(&argv, b"");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("server answered 401 Unauthorized: {\"type\": \"error\"")
+            && stderr(&output).contains("invalid x-api-key"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = sse(&["tail", "--data", &data, &url], b"");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("certificate"), "{}", stderr(&output));
+
+    drop(mock.stdin.take());
+    let _ = mock.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,3 +71,8 @@ pub type Server = sse_async::Server<Tokio>;
 pub type EventSource = sse_async::EventSource<Tokio>;
 /// Plain TCP from tokio.
 pub type TcpConnector = sse_async::TcpConnector<Tokio>;
+/// TLS for `https://` (plain TCP for `http://`) over tokio's TCP.
+#[cfg(feature = "rustls")]
+pub type TlsConnector = sse_async::TlsConnector<Tokio>;
+#[cfg(feature = "rustls")]
+pub use sse_async::{pem_certificates, pem_private_key, TlsError, TlsOptions};

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_async_std::{
-    AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub, HubConfig, Runtime, Server,
-    ServerConfig, Smol, Update,
+    pem_certificates, AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub,
+    HubConfig, Runtime, Server, ServerConfig, Smol, TlsConnector, TlsOptions, Transport, Update,
 };
 use sse_core::{FailReason, Frame, ParseError, ReconnectConfig, ReconnectMode};
 use sse_tokio::Tokio;
@@ -340,6 +340,16 @@ const HOLD: &str = "<hold>";
 /// `Content-Length` body; records each request. An answer ending in
 /// [`HOLD`] keeps its connection open without a word. Returns the base URL.
 async fn canned<R: Runtime>(rt: &R, answers: &[&str]) -> (String, Arc<Mutex<Vec<String>>>) {
+    serve_canned(rt, answers, None).await
+}
+
+/// [`canned`], over TLS with `tls` when given (the URL is then https://).
+async fn serve_canned<R: Runtime>(
+    rt: &R,
+    answers: &[&str],
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = rt.local_addr(&listener).unwrap();
     let requests: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -349,7 +359,17 @@ async fn canned<R: Runtime>(rt: &R, answers: &[&str]) -> (String, Arc<Mutex<Vec<
     rt.spawn(async move {
         let mut held = Vec::new();
         let mut n = 0;
-        while let Ok(mut stream) = rt2.accept(&listener).await {
+        while let Ok(stream) = rt2.accept(&listener).await {
+            let mut stream: Box<dyn Transport> = match &tls {
+                Some(config) => {
+                    let acceptor = futures_rustls::TlsAcceptor::from(Arc::clone(config));
+                    match acceptor.accept(stream).await {
+                        Ok(stream) => Box::new(stream),
+                        Err(_) => continue, // the client refused the handshake
+                    }
+                }
+                None => Box::new(stream),
+            };
             let request = read_request(&mut stream).await;
             recorded.lock().unwrap().push(request);
             let answer = &answers[n.min(answers.len() - 1)];
@@ -367,7 +387,7 @@ async fn canned<R: Runtime>(rt: &R, answers: &[&str]) -> (String, Arc<Mutex<Vec<
             }
         }
     });
-    (format!("http://{addr}"), requests)
+    (format!("{scheme}://{addr}"), requests)
 }
 
 /// A request head and its `Content-Length` body, as text.
@@ -689,3 +709,125 @@ async fn stream_and_reconnect<R: Runtime>(rt: R) {
     assert_eq!(*seen.lock().unwrap(), [None, Some("1".to_owned())]);
 }
 on_every_runtime!(the_source_is_a_stream_and_reconnects_on_demand, stream_and_reconnect);
+
+/// A certificate for 127.0.0.1 and localhost, generated here: the server's
+/// TLS settings and the root a client must add to trust it.
+fn test_certificate() -> (Arc<rustls::ServerConfig>, Vec<u8>) {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(generated.signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![generated.cert.der().clone()], key)
+        .unwrap();
+    (Arc::new(config), generated.cert.pem().into_bytes())
+}
+
+fn trusting<R: Runtime>(rt: &R, root_pem: &[u8]) -> TlsConnector<R> {
+    let options =
+        TlsOptions { extra_roots: pem_certificates(root_pem).unwrap(), ..TlsOptions::default() };
+    TlsConnector::with_options(rt.clone(), options).unwrap()
+}
+
+const ONE_EVENT: &str =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\ndata: secure\n\n";
+
+/// Events over https:// with the test's own root added; the same server
+/// with the platform's roots alone is refused for good, after one attempt.
+async fn tls<R: Runtime>(rt: R) {
+    let (server, root) = test_certificate();
+    let (base, requests) = serve_canned(&rt, &[ONE_EVENT], Some(server)).await;
+    let mut source = EventSource::with_runtime(rt.clone(), &format!("{base}/e"), fast_reconnect())
+        .unwrap()
+        .with_connector(trusting(&rt, &root));
+    let event = source.next_event().await.unwrap().unwrap();
+    assert_eq!((event.id.as_str(), event.data.as_str()), ("1", "secure"));
+    assert!(requests.lock().unwrap()[0].starts_with("GET /e HTTP/1.1\r\n"));
+
+    // The default connector: TLS with the platform's roots only.
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/e"), fast_reconnect()).unwrap();
+    match source.next_event().await {
+        Some(Err(ClientError::Tls(detail))) => {
+            assert!(detail.contains("certificate"), "{detail}");
+        }
+        other => panic!("expected a certificate error, got {other:?}"),
+    }
+    assert!(source.next_event().await.is_none());
+    rt.sleep(Duration::from_millis(100)).await;
+    assert_eq!(requests.lock().unwrap().len(), 1, "no request over an untrusted connection");
+}
+on_every_runtime!(events_over_tls_and_untrusted_certificates_refused, tls);
+
+/// An https:// URL against a server that speaks plain HTTP: the server
+/// never sees a byte of plain-text HTTP (the first bytes are a TLS
+/// ClientHello), and the source fails with a TLS error instead of
+/// retrying.
+async fn https_to_plain<R: Runtime>(rt: R) {
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    let received: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let record = Arc::clone(&received);
+    let rt2 = rt.clone();
+    rt.spawn(async move {
+        while let Ok(mut stream) = rt2.accept(&listener).await {
+            let mut buf = vec![0u8; 4096];
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            record.lock().unwrap().push(buf[..n].to_vec());
+            let _ =
+                stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
+            let _ = stream.close().await;
+        }
+    });
+    let config = ClientConfig {
+        headers: vec![("Authorization".to_owned(), "Bearer secret".to_owned())],
+        ..fast_reconnect()
+    };
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("https://{addr}/e"), config).unwrap();
+    match source.next_event().await {
+        Some(Err(ClientError::Tls(_))) => {}
+        other => panic!("expected a TLS failure, got {other:?}"),
+    }
+    rt.sleep(Duration::from_millis(100)).await;
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "one attempt");
+    assert_eq!(received[0].first(), Some(&0x16), "a TLS handshake record first");
+    let text = String::from_utf8_lossy(&received[0]);
+    assert!(!text.contains("GET") && !text.contains("secret"), "{text}");
+}
+on_every_runtime!(an_https_url_never_speaks_plain_text, https_to_plain);
+
+/// http -> https -> http redirects, each on the transport its scheme asks
+/// for; the user's headers stay with the first origin.
+async fn scheme_redirects<R: Runtime>(rt: R) {
+    let (server, root) = test_certificate();
+    let (last, last_requests) = canned(&rt, &[ONE_EVENT]).await;
+    let to_last =
+        format!("HTTP/1.1 302 Found\r\nLocation: {last}/end\r\nContent-Length: 0\r\n\r\n");
+    let (secure, secure_requests) = serve_canned(&rt, &[&to_last], Some(server)).await;
+    let to_secure = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: {secure}/tls\r\nContent-Length: 0\r\n\r\n"
+    );
+    let (first, first_requests) = canned(&rt, &[&to_secure]).await;
+    let config = ClientConfig {
+        headers: vec![("X-Api-Key".to_owned(), "k-123".to_owned())],
+        ..fast_reconnect()
+    };
+    let mut source = EventSource::with_runtime(rt.clone(), &format!("{first}/start"), config)
+        .unwrap()
+        .with_connector(trusting(&rt, &root));
+    let event = source.next_event().await.unwrap().unwrap();
+    assert_eq!(event.data, "secure");
+    assert!(first_requests.lock().unwrap()[0].contains("X-Api-Key: k-123"));
+    let secure_request = secure_requests.lock().unwrap()[0].clone();
+    assert!(secure_request.starts_with("GET /tls HTTP/1.1\r\n"), "{secure_request}");
+    assert!(!secure_request.contains("k-123"), "another origin: {secure_request}");
+    let last_request = last_requests.lock().unwrap()[0].clone();
+    assert!(last_request.starts_with("GET /end HTTP/1.1\r\n") && !last_request.contains("k-123"));
+}
+on_every_runtime!(redirects_between_http_and_https_take_the_right_transport, scheme_redirects);

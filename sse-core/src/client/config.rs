@@ -291,6 +291,9 @@ pub enum ClientError {
     /// The URL is `https://` and the client has no TLS connector: the
     /// request is never sent in plain text.
     TlsUnavailable(String),
+    /// The TLS handshake failed (a certificate the client does not trust,
+    /// a server that does not speak TLS): retrying cannot help.
+    Tls(String),
 }
 
 impl core::fmt::Display for ClientError {
@@ -308,6 +311,7 @@ impl core::fmt::Display for ClientError {
                 f,
                 "{url} needs TLS and this client has no TLS connector; refusing to send it in plain text"
             ),
+            Self::Tls(detail) => f.write_str(detail),
         }
     }
 }
