@@ -151,7 +151,9 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Serializes `value` as JSON into `scratch` and returns the text.
+/// Serializes `value` as JSON into `scratch` and returns the text: with
+/// feature `std` through `serde_json` (every serde feature), else through
+/// serde-json-core (no allocation).
 ///
 /// # Errors
 ///
@@ -160,6 +162,20 @@ pub fn json_data<'a, T: Serialize + ?Sized>(
     value: &T,
     scratch: &'a mut [u8],
 ) -> Result<&'a str, TypedError> {
+    #[cfg(feature = "std")]
+    let n = {
+        let capacity = scratch.len();
+        let mut rest = &mut scratch[..];
+        serde_json::to_writer(&mut rest, value).map_err(|e| {
+            if e.is_io() {
+                TypedError::ScratchTooSmall
+            } else {
+                TypedError::JsonEncode
+            }
+        })?;
+        capacity - rest.len()
+    };
+    #[cfg(not(feature = "std"))]
     let n = serde_json_core::to_slice(value, scratch).map_err(|e| match e {
         serde_json_core::ser::Error::BufferFull => TypedError::ScratchTooSmall,
         _ => TypedError::JsonEncode,
@@ -169,8 +185,16 @@ pub fn json_data<'a, T: Serialize + ?Sized>(
 
 /// Deserializes JSON `data` (the whole text must be one JSON value).
 ///
-/// Strings without escapes may be borrowed (`&str` fields) or owned. With
-/// feature `alloc`, escapes (`\"`, `\n`, `\u00e9`...) are decoded into owned
+/// With feature `std` this is `serde_json`: every serde feature works
+/// (internally tagged and untagged enums, `serde_json::Value`, escapes and
+/// surrogate pairs decoded into `String`s); a borrowed `&str` field whose
+/// JSON has escapes is refused rather than handed over still escaped.
+///
+/// Without `std`, serde-json-core decodes into caller types without
+/// allocating, with its limits: no `serde_json::Value`-like types (no
+/// `deserialize_any`), so no internally tagged or untagged enums, and
+/// strings as follows. Strings without escapes may be borrowed (`&str`
+/// fields) or owned. With feature `alloc`, escapes (`\"`, `\n`, `\u00e9`...) are decoded into owned
 /// fields (`String`), and a borrowed `&str` field whose JSON has escapes is
 /// refused rather than handed over still escaped. Without `alloc` there is
 /// nowhere to decode them, so strings keep their escapes as written. Two
@@ -183,7 +207,9 @@ pub fn json_data<'a, T: Serialize + ?Sized>(
 ///
 /// [`TypedError::JsonDecode`].
 pub fn json_value<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, TypedError> {
-    #[cfg(feature = "alloc")]
+    #[cfg(feature = "std")]
+    return serde_json::from_str(data).map_err(|_| TypedError::JsonDecode);
+    #[cfg(all(feature = "alloc", not(feature = "std")))]
     let parsed = if memchr::memchr(b'\\', data.as_bytes()).is_some() {
         // Unescaped text is never longer than its escaped form.
         let mut unescaped = alloc::vec![0u8; data.len()];
@@ -201,6 +227,7 @@ pub fn json_value<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, TypedError
     };
     #[cfg(not(feature = "alloc"))]
     let parsed = serde_json_core::from_str::<T>(data);
+    #[cfg(not(feature = "std"))]
     match parsed {
         Ok((value, used)) if data[used..].trim_matches([' ', '\t', '\n', '\r']).is_empty() => {
             Ok(value)

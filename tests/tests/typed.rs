@@ -260,3 +260,119 @@ fn surrogate_pair_escapes_do_not_fail_the_value() {
     };
     assert_eq!(event.json::<OnlyA>(), Ok(OnlyA { a: 1 }));
 }
+
+/// Streams shaped as LLM APIs send them, decoded with `std` (serde_json):
+/// data objects tagged by `type` (internally tagged enums), escaped
+/// non-ASCII text and surrogate pairs as Python's `json.dumps` writes
+/// them, `serde_json::Value`, and an OpenAI-style stream that ends in
+/// `[DONE]`.
+#[test]
+fn llm_streams_decode_with_every_serde_feature() {
+    use sse_core::{EventDecoder, MessageEvent, ReaderConfig};
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Anthropic {
+        MessageStart { message: serde_json::Value },
+        ContentBlockStart { index: u32 },
+        ContentBlockDelta { index: u32, delta: Delta },
+        MessageDelta { delta: serde_json::Value },
+        MessageStop,
+        Ping,
+        Error { error: ApiError },
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Delta {
+        TextDelta { text: String },
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct ApiError {
+        message: String,
+    }
+
+    fn events(stream: &str) -> Vec<MessageEvent> {
+        let mut decoder = EventDecoder::new(&ReaderConfig::DEFAULT);
+        let mut rest = stream.as_bytes();
+        let mut out = Vec::new();
+        loop {
+            let (used, event) = decoder.feed(rest);
+            rest = &rest[used..];
+            match event {
+                Some(event) => out.push(event.unwrap()),
+                None if rest.is_empty() => return out,
+                None => {}
+            }
+        }
+    }
+
+    let anthropic = concat!(
+        "event: message_start\n",
+        "data: {\"type\": \"message_start\", \"message\": {\"id\": \"msg_1\", \"role\": \"assistant\"}}\n\n",
+        "event: content_block_start\n",
+        "data: {\"type\": \"content_block_start\", \"index\": 0, \"content_block\": {\"type\": \"text\", \"text\": \"\"}}\n\n",
+        "event: ping\ndata: {\"type\": \"ping\"}\n\n",
+        "event: content_block_delta\n",
+        "data: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\"type\": \"text_delta\", \"text\": \"h\\u00e9llo \\ud83d\\ude00 \\n\"}}\n\n",
+        "event: message_delta\n",
+        "data: {\"type\": \"message_delta\", \"delta\": {\"stop_reason\": \"end_turn\"}}\n\n",
+        "event: message_stop\ndata: {\"type\": \"message_stop\"}\n\n",
+        "event: error\n",
+        "data: {\"type\": \"error\", \"error\": {\"type\": \"overloaded_error\", \"message\": \"Overloaded\"}}\n\n",
+    );
+    let decoded: Vec<Anthropic> =
+        events(anthropic).iter().map(|e| e.json::<Anthropic>().unwrap()).collect();
+    assert_eq!(decoded.len(), 7);
+    assert!(matches!(&decoded[0], Anthropic::MessageStart { message } if message["id"] == "msg_1"));
+    assert_eq!(decoded[1], Anthropic::ContentBlockStart { index: 0 });
+    assert_eq!(decoded[2], Anthropic::Ping);
+    assert_eq!(
+        decoded[3],
+        Anthropic::ContentBlockDelta {
+            index: 0,
+            delta: Delta::TextDelta { text: "héllo 😀 \n".to_owned() }
+        }
+    );
+    assert!(
+        matches!(&decoded[4], Anthropic::MessageDelta { delta } if delta["stop_reason"] == "end_turn")
+    );
+    assert_eq!(decoded[5], Anthropic::MessageStop);
+    assert_eq!(decoded[6], Anthropic::Error { error: ApiError { message: "Overloaded".into() } });
+    // The event type and the data's tag agree, as these APIs promise.
+    for (event, value) in events(anthropic).iter().zip(&decoded) {
+        let tagged = event.json::<serde_json::Value>().unwrap();
+        assert_eq!(tagged["type"], event.event_type.as_str(), "{value:?}");
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Chunk {
+        choices: Vec<Choice>,
+    }
+    #[derive(Deserialize, Debug)]
+    struct Choice {
+        delta: ChoiceDelta,
+        finish_reason: Option<String>,
+    }
+    #[derive(Deserialize, Debug)]
+    struct ChoiceDelta {
+        content: Option<String>,
+    }
+    let openai = concat!(
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Gr\\u00fc\\u00dfe \"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud83c\\udf0d\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let mut text = String::new();
+    let mut finish = None;
+    for event in events(openai) {
+        if event.data == "[DONE]" {
+            break;
+        }
+        let chunk: Chunk = event.json().unwrap();
+        text.extend(chunk.choices.iter().filter_map(|c| c.delta.content.clone()));
+        finish = finish.or_else(|| chunk.choices[0].finish_reason.clone());
+    }
+    assert_eq!((text.as_str(), finish.as_deref()), ("Grüße 🌍", Some("stop")));
+}
