@@ -59,6 +59,77 @@ impl<R: Runtime> Connector for TcpConnector<R> {
     }
 }
 
+/// A response read by an HTTP client of the user's ([`Requester`]).
+pub struct Response {
+    /// The status line and headers written as HTTP/1.1 text, ending with
+    /// the blank line (see [`Response::head_text`]).
+    pub head: Vec<u8>,
+    /// The body as the client hands it over: no chunk sizes (and decoded,
+    /// if the client decodes content).
+    pub body: BodyStream,
+}
+
+/// The body of a [`Response`].
+pub type BodyStream = Pin<Box<dyn Stream<Item = io::Result<Vec<u8>>> + Send>>;
+
+impl Response {
+    /// A response head as the connection reads it: `HTTP/1.1 <status>
+    /// <reason>`, then one `name: value` line a header. Header lines that
+    /// would break the text (a CR or LF in them) are left out.
+    pub fn head_text<'a>(
+        status: u16,
+        reason: &str,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Vec<u8> {
+        let safe = |b: &[u8]| !b.iter().any(|&c| c == b'\r' || c == b'\n');
+        let mut head = format!("HTTP/1.1 {status} ").into_bytes();
+        if safe(reason.as_bytes()) {
+            head.extend_from_slice(reason.as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        for (name, value) in headers {
+            if safe(name.as_bytes()) && safe(value) {
+                head.extend_from_slice(name.as_bytes());
+                head.extend_from_slice(b": ");
+                head.extend_from_slice(value);
+                head.extend_from_slice(b"\r\n");
+            }
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("head", &String::from_utf8_lossy(&self.head))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sends a stream's request with an HTTP client of the user's (e.g.
+/// `sse_tokio::ReqwestTransport`): that client carries the HTTP (its
+/// proxies, HTTP/2, cookies, TLS settings and redirect policy), while the
+/// [`EventSource`] keeps `Last-Event-ID`, `retry`, backoff with jitter,
+/// the reconnect mode, bounded parsing and typed events.
+pub trait Requester: Send + Sync {
+    /// The URL the request goes to.
+    fn url(&self) -> &str;
+
+    /// Whether the request has a body: such a stream is asked once unless
+    /// the reconnect mode says otherwise.
+    fn has_body(&self) -> bool;
+
+    /// Sends the request, with `Last-Event-ID: last_event_id` when it is
+    /// not empty. An error of kind [`io::ErrorKind::InvalidData`] fails
+    /// the source for good; other errors are retried.
+    fn send(
+        &self,
+        last_event_id: &str,
+    ) -> Pin<Box<dyn Future<Output = io::Result<Response>> + Send>>;
+}
+
 /// What [`EventSource::next_update`] reports: events, and the changes of
 /// the connection a person or a status line wants to see.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,7 +155,23 @@ type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Connecting and sending the request: the transport, or what failed (and
 /// whether retrying could help).
-type Opening = Pin<Box<dyn Future<Output = Result<Box<dyn Transport>, Unopened>> + Send>>;
+type Opening = Pin<Box<dyn Future<Output = Result<Opened, Unopened>> + Send>>;
+
+/// An attempt that got through: bytes to read, or a response another
+/// client read.
+enum Opened {
+    Raw(Box<dyn Transport>),
+    Response(Response),
+}
+
+/// Where the bytes of a response come from.
+enum Reader {
+    /// A socket: the connection takes the HTTP apart.
+    Raw(Box<dyn Transport>),
+    /// Another client's body; `pending[at..]` is what did not fit the
+    /// buffer yet.
+    Body { body: BodyStream, pending: Vec<u8>, at: usize },
+}
 
 /// Why an attempt could not connect or send its request.
 struct Unopened {
@@ -102,7 +189,7 @@ enum State {
     /// Reading the response on `io`. `timer` fires at `armed_ms` (the
     /// connection's deadline when it was armed; a later deadline re-arms
     /// it when it fires, so bytes arriving never touch the timer).
-    Reading { target: Target, io: Box<dyn Transport>, timer: Option<(u64, Timer)> },
+    Reading { target: Target, io: Reader, timer: Option<(u64, Timer)> },
     /// Over: report `Some(error)` once, then end.
     Done(Option<ClientError>),
 }
@@ -128,6 +215,8 @@ pub struct EventSource<R: Runtime> {
     origin: Target,
     config: ClientConfig,
     connector: Arc<dyn Connector>,
+    /// Set when another HTTP client sends the requests.
+    requester: Option<Arc<dyn Requester>>,
     conn: Connection<Vec<u8>>,
     state: State,
     /// A refused response being collected for its error.
@@ -189,6 +278,7 @@ impl<R: Runtime> EventSource<R> {
         let size = config.reader.read_buffer.max(config.max_head_bytes).max(1);
         Ok(Self {
             connector: default_connector(&runtime),
+            requester: None,
             runtime,
             state: State::Idle { target: origin.clone(), wait: None },
             origin,
@@ -200,6 +290,30 @@ impl<R: Runtime> EventSource<R> {
             end: 0,
             started: Instant::now(),
         })
+    }
+
+    /// An event source whose requests an HTTP client of the user's sends
+    /// (see [`Requester`]); `config`'s method, headers and body are that
+    /// client's business and unused here.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::BadUrl`] if the requester's URL is not http(s);
+    /// [`ClientError::Request`] if `config.last_event_id` is unusable.
+    pub fn with_requester(
+        runtime: R,
+        requester: impl Requester + 'static,
+        mut config: ClientConfig,
+    ) -> Result<Self, ClientError> {
+        let url = requester.url().to_owned();
+        if config.reconnect_mode.is_none() && requester.has_body() {
+            config.reconnect_mode = Some(sse_core::ReconnectMode::Never);
+        }
+        config.body = None;
+        config.headers.clear();
+        let mut source = Self::with_runtime(runtime, &url, config)?;
+        source.requester = Some(Arc::new(requester));
+        Ok(source)
     }
 
     /// Uses `connector` (e.g. TLS) instead of plain TCP.
@@ -302,15 +416,31 @@ impl<R: Runtime> EventSource<R> {
                     continue;
                 }
                 State::Connecting { opening, deadline, .. } => match opening.as_mut().poll(cx) {
-                    Poll::Ready(Ok(io)) => {
+                    Poll::Ready(Ok(opened)) => {
                         let State::Connecting { target, .. } =
                             std::mem::replace(&mut self.state, State::Done(None))
                         else {
                             unreachable!("matched above")
                         };
                         (self.start, self.end) = (0, 0);
-                        self.state = State::Reading { target, io, timer: None };
-                        continue;
+                        match opened {
+                            Opened::Raw(io) => {
+                                self.state =
+                                    State::Reading { target, io: Reader::Raw(io), timer: None };
+                                continue;
+                            }
+                            Opened::Response(Response { head, body }) => {
+                                let reader = Reader::Body { body, pending: Vec::new(), at: 0 };
+                                self.state = State::Reading { target, io: reader, timer: None };
+                                let step = self.conn.handle_head(&head, self.now_ms());
+                                let handled =
+                                    Handled::from_step(step, &self.origin, &mut self.rejection);
+                                match self.act(handled) {
+                                    Some(update) => return Poll::Ready(Some(update)),
+                                    None => continue,
+                                }
+                            }
+                        }
                     }
                     Poll::Ready(Err(Unopened { detail, permanent: true })) => {
                         self.conn.close();
@@ -350,6 +480,22 @@ impl<R: Runtime> EventSource<R> {
         else {
             return;
         };
+        if let Some(requester) = &self.requester {
+            if let Err(reason) = self.conn.start(self.now_ms()) {
+                self.state = State::Done(Some(ClientError::Failed(reason)));
+                return;
+            }
+            let sending = requester.send(self.conn.last_event_id());
+            let opening: Opening = Box::pin(async move {
+                sending.await.map(Opened::Response).map_err(|e| Unopened {
+                    permanent: e.kind() == io::ErrorKind::InvalidData,
+                    detail: format!("the request failed: {e}"),
+                })
+            });
+            let deadline = self.timer(self.conn.poll_timeout().unwrap_or(u64::MAX));
+            self.state = State::Connecting { target, opening, deadline };
+            return;
+        }
         if target.https && !self.connector.handles_tls() {
             let url = format!("https://{}{}", target.authority, target.path);
             self.conn.close();
@@ -382,7 +528,7 @@ impl<R: Runtime> EventSource<R> {
             };
             io.write_all(&head).await.map_err(failed)?;
             io.flush().await.map_err(failed)?;
-            Ok(io)
+            Ok(Opened::Raw(io))
         });
         let deadline = self.timer(self.conn.poll_timeout().unwrap_or(u64::MAX));
         self.state = State::Connecting { target, opening, deadline };
@@ -402,22 +548,8 @@ impl<R: Runtime> EventSource<R> {
             };
             let handled = Handled::from_step(step, target, &mut self.rejection);
             self.start += before - rest.len();
-            match handled {
-                Handled::NeedMore => {}
-                Handled::Update(update) => return Poll::Ready(Some(update)),
-                Handled::Absorbed => return Poll::Ready(None),
-                Handled::Redirect(Ok(next)) => {
-                    self.state = State::Idle { target: next, wait: None };
-                    return Poll::Ready(None);
-                }
-                Handled::Redirect(Err(status)) => {
-                    // The connection checked the location; this cannot happen.
-                    self.conn.close();
-                    let error = ClientError::Failed(FailReason::Status(status));
-                    self.state = State::Done(Some(error));
-                    return Poll::Ready(None);
-                }
-                Handled::End(step) => return Poll::Ready(self.ended(&step, None)),
+            if !matches!(handled, Handled::NeedMore) {
+                return Poll::Ready(self.act(handled));
             }
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
@@ -430,7 +562,12 @@ impl<R: Runtime> EventSource<R> {
                 return Poll::Ready(self.ended(&step, Some("response head too large".into())));
             }
             let State::Reading { io, .. } = &mut self.state else { return Poll::Ready(None) };
-            let read = match Pin::new(io).poll_read(cx, &mut self.buf[self.end..]) {
+            let free = &mut self.buf[self.end..];
+            let read = match io {
+                Reader::Raw(io) => Pin::new(io).poll_read(cx, free),
+                Reader::Body { body, pending, at } => poll_body(cx, body, pending, at, free),
+            };
+            let read = match read {
                 // A TLS peer that closes without `close_notify` (common)
                 // ends the input too: the core still tells a cut body by its
                 // framing, and the parser never hands out a partial event.
@@ -490,6 +627,25 @@ impl<R: Runtime> EventSource<R> {
         match self.conn.handle_timeout(now) {
             Some(step) => self.ended(&step, None),
             None => None,
+        }
+    }
+
+    /// Acts on a step made owned; `Some` to report.
+    fn act(&mut self, handled: Handled) -> Option<Result<Update, ClientError>> {
+        match handled {
+            Handled::NeedMore | Handled::Absorbed => None,
+            Handled::Update(update) => Some(update),
+            Handled::Redirect(Ok(next)) => {
+                self.state = State::Idle { target: next, wait: None };
+                None
+            }
+            Handled::Redirect(Err(status)) => {
+                // The connection checked the location; this cannot happen.
+                self.conn.close();
+                self.state = State::Done(Some(ClientError::Failed(FailReason::Status(status))));
+                None
+            }
+            Handled::End(step) => self.ended(&step, None),
         }
     }
 
@@ -587,4 +743,25 @@ fn default_connector<R: Runtime>(runtime: &R) -> Arc<dyn Connector> {
     return Arc::new(crate::tls::TlsConnector::platform(runtime.clone()));
     #[cfg(not(feature = "rustls"))]
     Arc::new(TcpConnector(runtime.clone()))
+}
+
+/// Copies what another client's body has into `free`, as a read would.
+fn poll_body(
+    cx: &mut Context<'_>,
+    body: &mut BodyStream,
+    pending: &mut Vec<u8>,
+    at: &mut usize,
+    free: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    while *at == pending.len() {
+        match ready!(body.as_mut().poll_next(cx)) {
+            Some(Ok(chunk)) => (*pending, *at) = (chunk, 0),
+            Some(Err(e)) => return Poll::Ready(Err(e)),
+            None => return Poll::Ready(Ok(0)),
+        }
+    }
+    let n = free.len().min(pending.len() - *at);
+    free[..n].copy_from_slice(&pending[*at..*at + n]);
+    *at += n;
+    Poll::Ready(Ok(n))
 }

@@ -505,3 +505,27 @@ fn drive_no_eof(conn: &mut Connection<Vec<u8>>, input: &mut &[u8]) -> Vec<String
         seen.push(describe(&step).0);
     }
 }
+
+/// A head another HTTP client read: the same decisions, the body taken as
+/// it comes (no chunk sizes), redirects left to that client.
+#[test]
+fn heads_read_elsewhere_get_the_same_decisions() {
+    let mut conn = connection();
+    let head: &[u8] =
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+    assert!(matches!(conn.handle_head(head, 0), Step::Open { status: 200, .. }));
+    let steps = drive(&mut conn, &[b"id: 3\ndata: a\n\n", b"data: b"], 0);
+    assert_eq!(steps, ["event message|a|3", "eof retry 3000 at 3000: the server ended the stream"]);
+
+    let mut conn = connection();
+    let head: &[u8] =
+        b"HTTP/1.1 401 \r\ncontent-type: application/json\r\ncontent-length: 99\r\n\r\n";
+    let step = conn.handle_head(head, 0);
+    assert_eq!(describe(&step).0, "rejected 401 \"\" Status(401) Some(\"application/json\")");
+    let steps = drive(&mut conn, &[b"{\"error\":", b"\"no\"}"], 0);
+    assert_eq!(steps, ["body {\"error\":\"no\"}", "eof failed Status(401)"]);
+
+    let mut conn = connection();
+    let head: &[u8] = b"HTTP/1.1 302 Found\r\nlocation: /x\r\n\r\n";
+    assert!(matches!(conn.handle_head(head, 0), Step::Rejected { status: 302, .. }));
+}

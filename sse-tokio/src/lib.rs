@@ -49,16 +49,21 @@
 pub mod axum;
 #[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "reqwest")]
+mod reqwest;
 mod runtime;
 
+#[cfg(feature = "reqwest")]
+pub use reqwest::ReqwestTransport;
 pub use runtime::{Tokio, TokioIo};
 pub use sse_async::{
-    ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Encoded, Hub,
-    HubConfig, MessageEvent, PublishError, ReadError, ReaderConfig, Request, Runtime, SendError,
-    ServerConfig, Subscription, Target, Transport, Update, DEFAULT_HEAD_TIMEOUT,
-    DEFAULT_KEEP_ALIVE, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
-    DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS,
-    DEFAULT_RESET_EVENT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
+    BodyStream, ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Encoded,
+    Hub, HubConfig, MessageEvent, PublishError, ReadError, ReaderConfig, Request, Requester,
+    Response, Runtime, SendError, ServerConfig, Subscription, Target, Transport, Update,
+    DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS,
+    DEFAULT_MAX_HEAD_BYTES, DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES,
+    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
+    MAX_REPLAY_EVENTS,
 };
 
 /// Writes events to a tokio `AsyncWrite` (wrapped in [`TokioIo`]).

@@ -38,8 +38,8 @@ use crate::body::BodyDecoder;
 use crate::encoder::Sink;
 use crate::error::ParseError;
 use crate::http::{
-    parse_response, write_request_with, ChunkedError, ClientRequest, HeadError, HeadWriteError,
-    EMPTY_HEADER,
+    parse_response, write_request_with, BodyFraming, ChunkedError, ClientRequest, HeadError,
+    HeadWriteError, EMPTY_HEADER,
 };
 use crate::parser::{Event, Fed, Parser};
 use crate::reconnect::{Action, FailReason, Jitter, ReadyState, Reconnect, ReconnectConfig};
@@ -271,6 +271,14 @@ pub enum Step<'a> {
     },
     /// The source failed for good (or was closed): no more attempts.
     Failed(FailReason),
+}
+
+/// Who took the body's framing apart: the connection itself (raw bytes
+/// from a socket), or another HTTP client that hands over the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framed {
+    Raw,
+    Elsewhere,
 }
 
 /// Where an attempt is.
@@ -517,7 +525,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// in front of the next read.
     pub fn handle_input<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
         match self.phase {
-            Phase::Head { .. } => self.head(input, now_ms),
+            Phase::Head { .. } => self.head(input, now_ms, Framed::Raw),
             Phase::Body { .. } => self.body(input, now_ms),
             Phase::Rejected { .. } => self.rejected_body(input),
             // Bytes of an attempt that already ended.
@@ -532,7 +540,40 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
         }
     }
 
-    fn head<'c, 'i: 'c>(&'c mut self, input: &mut &'i [u8], now_ms: u64) -> Step<'c> {
+    /// A response read by another HTTP client (reqwest or hyper, HTTP/2
+    /// included): its head, written out as HTTP/1.1 text (status line,
+    /// header lines, blank line). Its body then comes to
+    /// [`handle_input`](Self::handle_input) as the client hands it over,
+    /// without chunk sizes, and its end to
+    /// [`handle_eof`](Self::handle_eof). Redirects are the other client's
+    /// to follow: one that reaches here is a refusal.
+    ///
+    /// ```
+    /// use sse_core::client::{Connection, ConnectionConfig, Step};
+    /// use sse_core::Parser;
+    ///
+    /// let mut conn = Connection::new(Parser::new([0u8; 256]), ConnectionConfig::DEFAULT, 1);
+    /// conn.start(0).unwrap();
+    /// let head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+    /// assert!(matches!(conn.handle_head(head, 1), Step::Open { status: 200, .. }));
+    /// // The body as the client decoded it: no chunk sizes.
+    /// let mut body: &[u8] = b"data: hi\n\n";
+    /// assert!(matches!(conn.handle_input(&mut body, 2), Step::Event(e) if e.data == "hi"));
+    /// ```
+    pub fn handle_head<'c, 'h: 'c>(&'c mut self, head: &'h [u8], now_ms: u64) -> Step<'c> {
+        match self.phase {
+            Phase::Head { .. } => self.head(&mut &head[..], now_ms, Framed::Elsewhere),
+            Phase::Closed => Step::Failed(FailReason::Closed),
+            _ => Step::NeedMore,
+        }
+    }
+
+    fn head<'c, 'i: 'c>(
+        &'c mut self,
+        input: &mut &'i [u8],
+        now_ms: u64,
+        framed: Framed,
+    ) -> Step<'c> {
         let max = self.config.max_head_bytes;
         loop {
             let buf: &'i [u8] = input;
@@ -549,9 +590,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
                 *input = &buf[head_len..];
                 continue;
             }
-            let framing = match head.framing() {
-                Ok(framing) => framing,
-                Err(e) => return self.retry(now_ms, Cause::Head(e)),
+            let framing = match (framed, head.framing()) {
+                (Framed::Elsewhere, _) => BodyFraming::UntilClose,
+                (Framed::Raw, Ok(framing)) => framing,
+                (Framed::Raw, Err(e)) => return self.retry(now_ms, Cause::Head(e)),
             };
             let status = head.status;
             let location = head.location();
@@ -566,6 +608,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             if action == Action::Open && encoded {
                 self.policy.close();
                 action = Action::Fail(FailReason::ContentEncoding);
+            }
+            if action == Action::Redirect && framed == Framed::Elsewhere {
+                self.policy.close();
+                action = Action::Fail(FailReason::Status(status));
             }
             return match action {
                 Action::Open => {
