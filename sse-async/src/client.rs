@@ -180,6 +180,9 @@ struct Unopened {
     permanent: bool,
 }
 
+/// Reads one poll makes before yielding to other tasks.
+const READS_PER_POLL: u32 = 32;
+
 /// Where the source is between polls.
 enum State {
     /// Connect to `target`, once the retry wait (if any) is over.
@@ -230,8 +233,9 @@ pub struct EventSource<R: Runtime> {
 
 impl<R: Runtime> fmt::Debug for EventSource<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the path: its query may hold a token.
         f.debug_struct("EventSource")
-            .field("origin", &self.origin)
+            .field("origin", &self.origin.authority)
             .field("ready_state", &self.ready_state())
             .field("last_event_id", &self.last_event_id())
             .finish_non_exhaustive()
@@ -444,7 +448,12 @@ impl<R: Runtime> EventSource<R> {
                     }
                     Poll::Ready(Err(Unopened { detail, permanent: true })) => {
                         self.conn.close();
-                        self.state = State::Done(Some(ClientError::Tls(detail)));
+                        let error = if self.requester.is_some() {
+                            ClientError::Transport(detail)
+                        } else {
+                            ClientError::Tls(detail)
+                        };
+                        self.state = State::Done(Some(error));
                         continue;
                     }
                     Poll::Ready(Err(Unopened { detail, permanent: false })) => {
@@ -497,7 +506,9 @@ impl<R: Runtime> EventSource<R> {
             return;
         }
         if target.https && !self.connector.handles_tls() {
-            let url = format!("https://{}{}", target.authority, target.path);
+            // Not the query: it may hold a token.
+            let path = target.path.split('?').next().unwrap_or_default();
+            let url = format!("https://{}{path}", target.authority);
             self.conn.close();
             self.state = State::Done(Some(ClientError::TlsUnavailable(url)));
             return;
@@ -537,8 +548,21 @@ impl<R: Runtime> EventSource<R> {
     /// Hands buffered bytes to the connection, reading more when it needs
     /// them; `Ready(None)` to go round the loop again.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Update, ClientError>>> {
+        // Reads this poll: a peer that keeps the socket readable (a flood of
+        // comments) must not keep the task from yielding.
+        let mut reads = 0;
         loop {
             let now = self.now_ms();
+            if self.conn.poll_timeout().is_some_and(|due| now >= due) {
+                // Checked here too: with input always ready the timer is
+                // never polled.
+                if let Some(update) = self.timed_out() {
+                    return Poll::Ready(Some(update));
+                }
+                if !matches!(self.state, State::Reading { .. }) {
+                    return Poll::Ready(None);
+                }
+            }
             let mut rest = &self.buf[self.start..self.end];
             let before = rest.len();
             let step = self.conn.handle_input(&mut rest, now);
@@ -567,16 +591,16 @@ impl<R: Runtime> EventSource<R> {
                 Reader::Raw(io) => Pin::new(io).poll_read(cx, free),
                 Reader::Body { body, pending, at } => poll_body(cx, body, pending, at, free),
             };
-            let read = match read {
-                // A TLS peer that closes without `close_notify` (common)
-                // ends the input too: the core still tells a cut body by its
-                // framing, and the parser never hands out a partial event.
-                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    Poll::Ready(Ok(0))
-                }
-                read => read,
-            };
+            // A TLS peer that closes without `close_notify` reads as an
+            // error (`UnexpectedEof`), not an end: a body that runs until
+            // close could have been cut by anyone on the path.
+            reads += 1;
             match read {
+                Poll::Ready(Ok(n)) if n > 0 && reads >= READS_PER_POLL => {
+                    self.end += n;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 Poll::Ready(Ok(0)) => {
                     let step = self.conn.handle_eof(self.now_ms());
                     return Poll::Ready(self.ended(&step, None));

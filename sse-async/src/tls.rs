@@ -207,14 +207,19 @@ impl<R: Runtime> Connector for TlsConnector<R> {
         let host = target.host.trim_start_matches('[').trim_end_matches(']').to_owned();
         Box::pin(async move {
             let tls = futures_rustls::TlsConnector::from(config?);
+            // Permanent (InvalidData): no retry turns it into a name.
             let name = ServerName::try_from(host.clone()).map_err(|_| {
-                io::Error::new(io::ErrorKind::InvalidInput, format!("{host} is not a TLS name"))
+                io::Error::new(io::ErrorKind::InvalidData, format!("{host} is not a TLS name"))
             })?;
             let stream = tcp.await?;
             R::set_nodelay(&stream, true);
-            let stream = tls.connect(name, stream).await.map_err(|e| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("TLS handshake failed: {e}"))
-            })?;
+            // rustls' refusals come as InvalidData (permanent); a reset or
+            // an early close during the handshake keeps its kind and is
+            // retried.
+            let stream = tls
+                .connect(name, stream)
+                .await
+                .map_err(|e| io::Error::new(e.kind(), format!("TLS handshake failed: {e}")))?;
             Ok(Box::new(stream) as Box<dyn Transport>)
         })
     }

@@ -43,12 +43,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Connection", "close")
+        self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         for name, data in events(prompt):
-            self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+            chunk = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.wfile.flush()
-        self.close_connection = True
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
 
 def main():

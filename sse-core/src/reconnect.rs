@@ -364,6 +364,12 @@ impl Reconnect {
         }
     }
 
+    /// A new request from the origin (not a redirect's next hop): the
+    /// redirect count starts again.
+    pub(crate) fn forget_redirects(&mut self) {
+        self.redirects = 0;
+    }
+
     /// The user closed the stream: no more reconnects.
     pub fn close(&mut self) {
         self.state = ReadyState::Closed;

@@ -529,3 +529,30 @@ fn heads_read_elsewhere_get_the_same_decisions() {
     let head: &[u8] = b"HTTP/1.1 302 Found\r\nlocation: /x\r\n\r\n";
     assert!(matches!(conn.handle_head(head, 0), Step::Rejected { status: 302, .. }));
 }
+
+/// Found in review: a flood of interim heads is bounded by the head limit
+/// (it was unbounded: each was parsed and skipped on its own).
+#[test]
+fn interim_heads_count_against_the_head_limit() {
+    let flood = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(1_000);
+    let steps = drive(&mut connection(), &[&flood], 0);
+    assert_eq!(steps, ["retry 3000 at 3000: bad response: HTTP head exceeds 16384 bytes"]);
+}
+
+/// Found in review: a new request from the origin (a retry, or one that
+/// abandons the attempt) is the user's own again, not the GET a 303 made
+/// of it, and the redirect count starts again.
+#[test]
+fn a_new_request_from_the_origin_forgets_the_redirect_chain() {
+    let origin = Url::parse("http://a.test/events").unwrap();
+    let request = Request { method: "POST", body: Some(b"{}"), ..Request::get(origin) };
+    let mut conn = connection();
+    let steps = drive(&mut conn, &[b"HTTP/1.1 303 See Other\r\nLocation: /next\r\n\r\n"], 0);
+    assert_eq!(steps, ["redirect 303 /next"]);
+    conn.start(0).unwrap();
+    assert!(request_text(&conn, &request, "http://a.test/next").starts_with("GET /next"));
+    // The user asks to reconnect now: the attempt at /next is abandoned.
+    conn.start(10).unwrap();
+    let again = request_text(&conn, &request, "http://a.test/events");
+    assert!(again.starts_with("POST /events") && again.ends_with("{}"), "{again}");
+}

@@ -831,3 +831,81 @@ async fn scheme_redirects<R: Runtime>(rt: R) {
     assert!(last_request.starts_with("GET /end HTTP/1.1\r\n") && !last_request.contains("k-123"));
 }
 on_every_runtime!(redirects_between_http_and_https_take_the_right_transport, scheme_redirects);
+
+/// Found in review: a peer that keeps the socket readable (a flood of
+/// comments) must not keep one poll of the source running: it yields after
+/// a bounded number of reads, so other tasks and the user's own timeout
+/// run. The transport here is always ready, as a fast peer makes it.
+#[test]
+fn a_readable_flood_does_not_keep_one_poll_running() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Waker};
+
+    const HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n";
+    const LIMIT: usize = 64 << 20;
+    struct Flood(Arc<AtomicUsize>);
+    impl futures_lite::AsyncRead for Flood {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<std::io::Result<usize>> {
+            let served = self.0.load(Ordering::SeqCst);
+            if served >= LIMIT {
+                return Poll::Ready(Ok(0)); // bounded, should the fix regress
+            }
+            let n = if served == 0 {
+                buf[..HEAD.len()].copy_from_slice(HEAD);
+                HEAD.len()
+            } else {
+                let comment = b": flood\n";
+                let whole = buf.len() / comment.len() * comment.len();
+                for piece in buf[..whole].chunks_mut(comment.len()) {
+                    piece.copy_from_slice(comment);
+                }
+                whole
+            };
+            self.0.fetch_add(n, Ordering::SeqCst);
+            Poll::Ready(Ok(n))
+        }
+    }
+    impl futures_lite::AsyncWrite for Flood {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+    struct FloodConnector(Arc<AtomicUsize>);
+    impl sse_async_std::Connector for FloodConnector {
+        fn connect(&self, _: &sse_async_std::Target) -> sse_async_std::ConnectFuture {
+            let flood = Flood(Arc::clone(&self.0));
+            Box::pin(async move { Ok(Box::new(flood) as Box<dyn Transport>) })
+        }
+    }
+    let served = Arc::new(AtomicUsize::new(0));
+    let mut source = EventSource::with_runtime(Smol, "http://flood.test/", fast_reconnect())
+        .unwrap()
+        .with_connector(FloodConnector(Arc::clone(&served)));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut next = std::pin::pin!(source.next_event());
+    for poll in 1..=10 {
+        assert!(next.as_mut().poll(&mut cx).is_pending(), "no event in a flood");
+        let read = served.load(Ordering::SeqCst);
+        assert!(read < poll * (1 << 20), "poll {poll} ran on through {read} bytes");
+    }
+}

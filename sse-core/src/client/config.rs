@@ -94,8 +94,10 @@ impl Target {
 }
 
 /// Settings of a reconnecting client: what its [`Connection`](super::Connection)
-/// needs, owned, plus the reader's buffer and limits.
-#[derive(Clone, Debug)]
+/// needs, owned, plus the reader's buffer and limits. Its `Debug` shows
+/// header names but not their values, and the body's length only: both
+/// may hold secrets.
+#[derive(Clone)]
 pub struct ClientConfig {
     /// The reconnect policy.
     pub reconnect: crate::ReconnectConfig,
@@ -128,6 +130,26 @@ pub struct ClientConfig {
     pub idle_timeout: Option<core::time::Duration>,
     /// Most bytes of a refused response's body kept for the error.
     pub max_error_body: usize,
+}
+
+impl core::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ClientConfig")
+            .field("reconnect", &self.reconnect)
+            .field("reader", &self.reader)
+            .field("method", &self.method)
+            .field("header_names", &names)
+            .field("forward_headers", &self.forward_headers)
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field("reconnect_mode", &self.reconnect_mode)
+            .field("last_event_id", &self.last_event_id)
+            .field("max_head_bytes", &self.max_head_bytes)
+            .field("head_timeout", &self.head_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_error_body", &self.max_error_body)
+            .finish()
+    }
 }
 
 impl Default for ClientConfig {
@@ -294,6 +316,9 @@ pub enum ClientError {
     /// The TLS handshake failed (a certificate the client does not trust,
     /// a server that does not speak TLS): retrying cannot help.
     Tls(String),
+    /// The transport (an HTTP client of the user's) failed in a way that
+    /// retrying cannot help.
+    Transport(String),
 }
 
 impl core::fmt::Display for ClientError {
@@ -311,7 +336,7 @@ impl core::fmt::Display for ClientError {
                 f,
                 "{url} needs TLS and this client has no TLS connector; refusing to send it in plain text"
             ),
-            Self::Tls(detail) => f.write_str(detail),
+            Self::Tls(detail) | Self::Transport(detail) => f.write_str(detail),
         }
     }
 }

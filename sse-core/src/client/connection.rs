@@ -288,8 +288,10 @@ enum Phase {
     Ready,
     /// Waiting to reconnect until this time.
     Waiting { until: u64 },
-    /// Connecting, sending, reading the response head; the deadline.
-    Head { deadline: u64 },
+    /// Connecting, sending, reading the response head; the deadline, and
+    /// the bytes of interim (1xx) heads skipped, which count against the
+    /// head limit.
+    Head { deadline: u64, interim: usize },
     /// Reading the body; the idle deadline, if one is set.
     Body { decoder: BodyDecoder, idle: Option<u64> },
     /// Reading a refused response's body, until `deadline`, at most `left`
@@ -414,11 +416,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             self.phase = Phase::Closed;
             return Err(FailReason::Closed);
         }
-        if matches!(self.phase, Phase::Head { .. } | Phase::Body { .. } | Phase::Rejected { .. }) {
-            // A new attempt abandons the current one.
+        if self.phase != Phase::Ready {
+            // Not a redirect's next hop: a new request from the origin
+            // (a retry, or one that abandons the attempt under way).
             self.parser.finish();
+            self.see_other = false;
+            self.policy.forget_redirects();
         }
-        self.phase = Phase::Head { deadline: now_ms.saturating_add(self.config.head_timeout_ms) };
+        let deadline = now_ms.saturating_add(self.config.head_timeout_ms);
+        self.phase = Phase::Head { deadline, interim: 0 };
         Ok(())
     }
 
@@ -462,7 +468,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// a retry wait), on its clock; `None` when nothing is due.
     pub fn poll_timeout(&self) -> Option<u64> {
         match self.phase {
-            Phase::Head { deadline } | Phase::Rejected { deadline, .. } => Some(deadline),
+            Phase::Head { deadline, .. } | Phase::Rejected { deadline, .. } => Some(deadline),
             Phase::Waiting { until } => Some(until),
             Phase::Body { idle, .. } => idle,
             Phase::Ready | Phase::Closed => None,
@@ -474,7 +480,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// past a refused body's deadline the source fails. Otherwise `None`.
     pub fn handle_timeout(&mut self, now_ms: u64) -> Option<Step<'static>> {
         match self.phase {
-            Phase::Head { deadline } if now_ms >= deadline => {
+            Phase::Head { deadline, .. } if now_ms >= deadline => {
                 let limit_ms = self.config.head_timeout_ms;
                 Some(self.retry(now_ms, Cause::HeadTimeout { limit_ms }))
             }
@@ -562,6 +568,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// ```
     pub fn handle_head<'c, 'h: 'c>(&'c mut self, head: &'h [u8], now_ms: u64) -> Step<'c> {
         match self.phase {
+            // The other client read the whole head: one that does not end
+            // with its blank line is malformed (else the body would be
+            // taken for the rest of it).
+            Phase::Head { .. } if !head.ends_with(b"\n\n") && !head.ends_with(b"\n\r\n") => {
+                self.retry(now_ms, Cause::Head(HeadError::Malformed))
+            }
             Phase::Head { .. } => self.head(&mut &head[..], now_ms, Framed::Elsewhere),
             Phase::Closed => Step::Failed(FailReason::Closed),
             _ => Step::NeedMore,
@@ -585,8 +597,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             };
             let head_len = head.head_len;
             // Interim answers (100 Continue, 103 Early Hints) precede the
-            // real one; 101 would switch protocols and is not skipped.
+            // real one; 101 would switch protocols and is not skipped. They
+            // count against the head limit, so a flood of them ends.
             if (100..200).contains(&head.status) && head.status != 101 {
+                let Phase::Head { deadline, interim } = self.phase else { return Step::NeedMore };
+                let interim = interim.saturating_add(head_len);
+                if interim > max {
+                    return self.retry(now_ms, Cause::Head(HeadError::TooLarge { limit: max }));
+                }
+                self.phase = Phase::Head { deadline, interim };
                 *input = &buf[head_len..];
                 continue;
             }
