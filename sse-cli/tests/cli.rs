@@ -427,3 +427,19 @@ fn tail_posts_a_prompt_over_https_to_an_llm_api() {
     let _ = mock.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--idle-timeout`: a stream that goes silent (the server holds the
+/// connection and sends nothing) is left and resumed.
+#[test]
+fn tail_leaves_a_silent_stream_after_the_idle_timeout() {
+    let url =
+        answering("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\ndata: a\n\n");
+    let args = ["tail", "--json", "--idle-timeout", "0.3", "--reconnect-ms", "10"];
+    let mut argv = args.to_vec();
+    argv.extend(["--max-events", "2", "--timeout", "20", &url]);
+    let output = sse(&argv, b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json_lines(&output.stdout).len(), 2);
+    assert!(stderr(&output).contains("nothing received for 300 ms"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("reconnected (Last-Event-ID: \"1\")"), "{}", stderr(&output));
+}
