@@ -46,6 +46,10 @@ pub(crate) struct Args {
     /// Allow this origin to read the stream (CORS), e.g. `*`.
     #[arg(long, value_name = "ORIGIN")]
     cors: Option<String>,
+    /// Longest input line published, in bytes; longer lines are skipped
+    /// (with a message) and the server keeps running.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_line: usize,
 }
 
 /// The demo: a ticker publishing `{message, timestamp}` every second,
@@ -114,7 +118,7 @@ pub(crate) async fn run(args: Args) -> u8 {
     let hub = Hub::new(HubConfig { replay_events: replay, ..HubConfig::default() });
     let addr = listener.local_addr().map_or(args.addr, |a| a);
     eprintln!("sse: serving http://{addr}/ (events at /events); Ctrl-C stops");
-    tokio::spawn(publish(input, hub.clone(), args.event.clone(), args.json));
+    tokio::spawn(publish(input, hub.clone(), args.event.clone(), args.json, args.max_line));
     let config = ServerConfig {
         keep_alive: (args.keep_alive > 0).then(|| Duration::from_secs(args.keep_alive)),
         allow_origin: args.cors.clone(),
@@ -146,15 +150,23 @@ async fn publish(
     hub: Hub,
     event: Option<String>,
     json: bool,
+    max_line: usize,
 ) {
     let mut lines = BufReader::new(input);
     let mut line = Vec::new();
-    let mut id = 0u64;
+    let (mut id, mut skipped) = (0u64, 0u64);
     loop {
         line.clear();
-        match lines.read_until(b'\n', &mut line).await {
-            Ok(0) => break,
-            Ok(_) => {}
+        match read_line(&mut lines, &mut line, max_line).await {
+            Ok(Line::End) => break,
+            Ok(Line::Read) => {}
+            Ok(Line::TooLong(bytes)) => {
+                skipped += 1;
+                eprintln!(
+                    "sse: skipped a line of {bytes} bytes, over --max-line {max_line} ({skipped} skipped so far)"
+                );
+                continue;
+            }
             Err(e) => {
                 eprintln!("sse: reading the input failed: {e}");
                 break;
@@ -177,4 +189,48 @@ async fn publish(
         }
     }
     eprintln!("sse: input ended after {id} events; still serving them (Ctrl-C stops)");
+}
+
+/// What [`read_line`] found.
+enum Line {
+    /// A line (with its end, if any) is in the buffer.
+    Read,
+    /// A line of this many bytes was over the limit and was skipped.
+    TooLong(usize),
+    /// The input ended.
+    End,
+}
+
+/// Reads one line into `line`, keeping at most `max` bytes of it in
+/// memory: a longer line is read to its end and dropped.
+async fn read_line(
+    input: &mut (impl tokio::io::AsyncBufRead + Unpin),
+    line: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Line> {
+    let mut seen = 0usize;
+    loop {
+        let available = input.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(match seen {
+                0 => Line::End,
+                n if n > max => Line::TooLong(n),
+                _ => Line::Read,
+            });
+        }
+        let (take, ended) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if seen + take <= max.saturating_add(1) {
+            // Within the limit (its newline aside): keep it.
+            line.extend_from_slice(&available[..take]);
+        }
+        seen += take;
+        input.consume(take);
+        if ended {
+            let content = seen - 1;
+            return Ok(if content > max { Line::TooLong(content) } else { Line::Read });
+        }
+    }
 }

@@ -443,3 +443,55 @@ fn tail_leaves_a_silent_stream_after_the_idle_timeout() {
     assert!(stderr(&output).contains("nothing received for 300 ms"), "{}", stderr(&output));
     assert!(stderr(&output).contains("reconnected (Last-Event-ID: \"1\")"), "{}", stderr(&output));
 }
+
+/// `sse serve` keeps at most `--max-line` bytes of an input line: a longer
+/// one is skipped with a message (it once took 619 MB for a 200 MiB line)
+/// and the next line is served.
+#[test]
+fn serve_skips_an_over_long_input_line_and_goes_on() {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Running(
+        Command::new(SSE)
+            .args(["serve", "--max-line", "1000", "--addr", &addr])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut status = BufReader::new(server.0.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("serving") {
+        line.clear();
+        assert!(status.read_line(&mut line).unwrap() > 0, "serve exited");
+    }
+    let url = format!("http://{addr}/events");
+    let mut tail = Running(
+        Command::new(SSE)
+            .args(["tail", "--json", "--max-events", "1", "--timeout", "20", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut tail_status = BufReader::new(tail.0.stderr.take().unwrap());
+    let mut connected = String::new();
+    while !connected.contains("connected to") {
+        connected.clear();
+        assert!(tail_status.read_line(&mut connected).unwrap() > 0, "tail exited");
+    }
+    let stdin = server.0.stdin.as_mut().unwrap();
+    stdin.write_all(&vec![b'x'; 5 << 20]).unwrap();
+    stdin.write_all(b"\nfits\n").unwrap();
+    stdin.flush().unwrap();
+    // The tail stops after one event (or its timeout): read it first, so
+    // that a regression fails here instead of waiting for a message.
+    let mut out = String::new();
+    tail.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let events = json_lines(out.as_bytes());
+    assert_eq!((events[0].id.as_str(), events[0].data.as_str()), ("1", "fits"));
+    line.clear();
+    status.read_line(&mut line).unwrap();
+    assert!(line.contains("skipped a line of 5242880 bytes, over --max-line 1000"), "{line}");
+}
