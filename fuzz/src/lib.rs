@@ -7,7 +7,7 @@ use sse_core::http::{
     parse_request, parse_response, BodyDecoder, BodyFraming, ChunkedDecoder, Url, EMPTY_HEADER,
 };
 use sse_core::server::{Decision, Handshake, Request, Resource};
-use sse_core::{Frame, FrameError, Limits, NotRetained, Parser, ReplayError, ReplayRing};
+use sse_core::{Frame, FrameError, Limits, NotRetained, Parser, ReplayError, ReplayRing, Status};
 
 #[allow(dead_code, missing_docs)]
 #[path = "../../tests/src/model.rs"]
@@ -49,6 +49,46 @@ pub fn parser(data: &[u8]) {
         parse_chunks(&mut parser, chunks)
     };
     assert_eq!(tight(&chunk(input, seed.wrapping_add(1))), tight(&[input]), "tight limits");
+
+    // Comments reported: the same items however the input is split, and
+    // the same events as without them.
+    let with_comments = comment_items(&[input]);
+    assert_eq!(comment_items(&chunk(input, seed)), with_comments, "comments depend on splits");
+    let events: Vec<&String> = with_comments.iter().filter(|i| !i.starts_with("comment")).collect();
+    let plain = comment_items_off(input);
+    assert_eq!(events, plain.iter().collect::<Vec<_>>(), "comments changed the events");
+}
+
+/// Events and comments, as text, from a parser that reports comments (its
+/// buffer is large enough that a comment spanning inputs is kept whole).
+fn comment_items(chunks: &[&[u8]]) -> Vec<String> {
+    let size: usize = chunks.iter().map(|c| c.len()).sum::<usize>() * 2 + 1024;
+    items(chunks, Parser::new(vec![0u8; size]), true)
+}
+
+fn comment_items_off(input: &[u8]) -> Vec<String> {
+    items(&[input], Parser::new(vec![0u8; input.len() * 2 + 1024]), false)
+}
+
+fn items(chunks: &[&[u8]], mut parser: Parser<Vec<u8>>, comments: bool) -> Vec<String> {
+    parser.report_comments(comments);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let mut rest: &[u8] = chunk;
+        loop {
+            let feed = parser.feed(rest);
+            rest = &rest[feed.consumed..];
+            match feed.status {
+                Status::Event(e) => {
+                    out.push(format!("event {:?} {:?} {:?}", e.event_type, e.data, e.id));
+                }
+                Status::Comment(text) => out.push(format!("comment {text:?}")),
+                Status::Error(e) => out.push(format!("error {e}")),
+                Status::NeedMore => break,
+            }
+        }
+    }
+    out
 }
 
 /// Splits on 0xFF into text fields (lossy UTF-8).

@@ -140,6 +140,8 @@ pub enum Update {
     Open,
     /// An event.
     Event(MessageEvent),
+    /// A comment line, when [`ClientConfig::comments`] asks for them.
+    Comment(String),
     /// The connection failed or ended; the next attempt starts in
     /// `delay_ms`, with `Last-Event-ID`.
     Retrying {
@@ -273,7 +275,9 @@ impl<R: Runtime> EventSource<R> {
         use std::hash::{BuildHasher, Hasher};
         let origin = Target::parse(url).map_err(|_| ClientError::BadUrl(url.to_owned()))?;
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
-        let mut conn = Connection::new(config.reader.parser(), config.connection(), seed);
+        let mut parser = config.reader.parser();
+        parser.report_comments(config.comments);
+        let mut conn = Connection::new(parser, config.connection(), seed);
         conn.set_last_event_id(&config.last_event_id).map_err(|_| ClientError::Request)?;
         let (headers, forward) = (config.header_pairs(), config.forward_names());
         let request = config.request(&origin, &headers, &forward);
@@ -737,6 +741,7 @@ impl Handled {
             Step::Open { .. } => Self::Update(Ok(Update::Open)),
             Step::Event(event) => Self::Update(Ok(Update::Event(MessageEvent::from_event(&event)))),
             Step::Limit(e) => Self::Update(Err(ClientError::Limit(e))),
+            Step::Comment(text) => Self::Update(Ok(Update::Comment(text.to_owned()))),
             Step::Redirect { status, location } => {
                 Self::Redirect(target.follow(location).ok_or(status))
             }

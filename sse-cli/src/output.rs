@@ -37,4 +37,15 @@ impl Printer {
         }
         out.flush()
     }
+
+    /// Prints one comment: `: text`, or with `--json` `{"comment": text}`.
+    pub(crate) fn comment(&mut self, text: &str) -> io::Result<()> {
+        let mut out = self.out.lock();
+        if self.json {
+            writeln!(out, "{}", serde_json::json!({ "comment": text }))?;
+        } else {
+            writeln!(out, ": {text}")?;
+        }
+        out.flush()
+    }
 }

@@ -65,6 +65,10 @@ pub(crate) struct Args {
     /// or never.
     #[arg(long, value_enum, value_name = "WHEN")]
     reconnect: Option<Reconnect>,
+    /// Print comment lines too (`: text`, or `{"comment": ...}` with
+    /// --json): servers send them as keep-alives.
+    #[arg(long)]
+    comments: bool,
     /// Reconnect when nothing (not even a keep-alive comment) arrives for
     /// this many seconds.
     #[arg(long, value_name = "SECONDS")]
@@ -167,6 +171,7 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
         body,
         reconnect_mode,
         idle_timeout,
+        comments: args.comments,
         last_event_id: args.last_event_id.clone().unwrap_or_default(),
         ..ClientConfig::default()
     })
@@ -200,6 +205,11 @@ async fn follow(source: &mut EventSource, args: &Args) -> u8 {
             Ok(Update::Retrying { cause, .. }) if !opened && !args.wait => {
                 eprintln!("sse: {cause}");
                 return exit::CONNECT;
+            }
+            Ok(Update::Comment(text)) => {
+                if let Err(e) = printer.comment(&text) {
+                    return output_failed(&e);
+                }
             }
             Ok(Update::Retrying { delay_ms, cause }) => {
                 eprintln!("sse: {cause}; reconnecting in {delay_ms} ms");

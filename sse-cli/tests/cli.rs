@@ -495,3 +495,19 @@ fn serve_skips_an_over_long_input_line_and_goes_on() {
     status.read_line(&mut line).unwrap();
     assert!(line.contains("skipped a line of 5242880 bytes, over --max-line 1000"), "{line}");
 }
+
+/// `sse tail --comments` prints comment lines too.
+#[test]
+fn tail_prints_comments_when_asked() {
+    let url = answering(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 23\r\n\r\n: ping\n\ndata: x\n\n: bye\n",
+    );
+    let output =
+        sse(&["tail", "--json", "--comments", "--max-events", "1", "--timeout", "10", &url], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(out.lines().next(), Some(r#"{"comment":"ping"}"#), "{out}");
+    assert!(out.contains(r#""data":"x""#), "{out}");
+    let output = sse(&["tail", "--comments", "--max-events", "1", "--timeout", "10", &url], b"");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with(": ping\n"));
+}

@@ -22,6 +22,7 @@ fn print_events<B: AsRef<[u8]> + AsMut<[u8]>>(parser: &mut Parser<B>, chunk: &[u
                 println!("event={:?} id={:?} data={:?}", e.event_type, e.id, e.data);
             }
             Status::Error(e) => eprintln!("skipped an event: {e}"),
+            Status::Comment(text) => println!("comment: {text:?}"),
             Status::NeedMore => break,
         }
     }

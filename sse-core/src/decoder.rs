@@ -156,7 +156,8 @@ impl EventDecoder {
         let item = match feed.status {
             Status::Event(event) => Some(Ok(MessageEvent::from_event(&event))),
             Status::Error(e) => Some(Err(e)),
-            Status::NeedMore => None,
+            // Its parser does not report comments.
+            Status::NeedMore | Status::Comment(_) => None,
         };
         (feed.consumed, item)
     }

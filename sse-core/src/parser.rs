@@ -147,6 +147,12 @@ pub enum Status<'a> {
     Error(ParseError),
     /// All input was consumed without completing an event; feed more.
     NeedMore,
+    /// A comment line (`: text`), without its colon and one leading space.
+    /// Only when asked for ([`Parser::report_comments`]). A comment is
+    /// kept whole when it lies in one input; one that spans inputs is kept
+    /// in the buffer's free room, up to what fits. Text after an invalid
+    /// UTF-8 sequence is left out.
+    Comment(&'a str),
 }
 
 /// The result of one [`Parser::feed`] call.
@@ -206,6 +212,10 @@ enum Line {
     Value { partial: Partial, at_start: bool },
     /// Comment, unknown field, or the rest of a skipped event.
     Skip,
+    /// A comment being reported that spans inputs: `len` bytes of it are
+    /// kept after the stored data; `at_start` while its one optional
+    /// leading space may still come.
+    Comment { len: usize, at_start: bool },
 }
 
 /// Values of the current event that are borrowed from this call's input
@@ -229,6 +239,7 @@ pub(crate) enum Fed<'i> {
     Ready(Ready<'i>),
     Error(ParseError),
     NeedMore,
+    Comment(Text<'i>),
 }
 
 /// A block ready to become an [`Event`]: where each value lives.
@@ -241,7 +252,7 @@ pub(crate) struct Ready<'i> {
 }
 
 /// Where a dispatched value lives.
-enum Text<'i> {
+pub(crate) enum Text<'i> {
     Input(&'i str),
     Stored(usize, usize),
 }
@@ -252,10 +263,11 @@ struct IdRef {
     len: usize,
 }
 
-enum Step {
+enum Step<'i> {
     NeedMore,
     Dispatch,
     Error(ParseError),
+    Comment(Text<'i>),
 }
 
 /// Incremental, zero-allocation `text/event-stream` parser.
@@ -306,6 +318,8 @@ pub struct Parser<B> {
     type_len: Option<usize>,
     block_retry: Option<u64>,
     skipping: bool,
+    /// Report comment lines.
+    comments: bool,
 }
 
 impl<const N: usize> Default for Parser<[u8; N]> {
@@ -370,6 +384,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             type_len: None,
             block_retry: None,
             skipping: false,
+            comments: false,
         }
     }
 
@@ -465,8 +480,83 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Fed::Ready(ready) => Status::Event(self.event(ready)),
             Fed::Error(e) => Status::Error(e),
             Fed::NeedMore => Status::NeedMore,
+            Fed::Comment(text) => Status::Comment(self.comment(text)),
         };
         Feed { consumed, status }
+    }
+
+    /// Reports comment lines as [`Status::Comment`] (off by default:
+    /// servers send them as keep-alives, and most readers want events
+    /// only).
+    pub fn report_comments(&mut self, on: bool) {
+        self.comments = on;
+    }
+
+    /// A comment's text: from the input, or kept in the buffer.
+    pub(crate) fn comment<'p, 'i: 'p>(&'p self, text: Text<'i>) -> &'p str {
+        match text {
+            Text::Input(s) => s,
+            Text::Stored(start, end) => valid_prefix(&self.buf.as_ref()[start..end]),
+        }
+    }
+
+    /// A comment line from `start` (after its colon): reported whole when
+    /// its end is in `input`, else kept after the stored data until it
+    /// ends. Values of the block borrowed from `input` are stored first:
+    /// the call returns at the comment.
+    fn comment_line(&mut self, input: &[u8], mut start: usize, borrowed: &mut Borrowed) -> Advance {
+        self.spill(input, *borrowed);
+        *borrowed = Borrowed::default();
+        let at_start = start == input.len();
+        if input.get(start) == Some(&b' ') {
+            start += 1;
+        }
+        match find_eol(&input[start..]) {
+            Some(i) => {
+                let end = start + i;
+                Advance::Comment { next: self.end_line(input, end), at: start, end, stored: false }
+            }
+            None => {
+                let len = self.keep_comment(&input[start..], 0);
+                self.line = Line::Comment { len, at_start };
+                Advance::To(input.len())
+            }
+        }
+    }
+
+    /// A kept comment goes on in this input.
+    fn resume_comment(
+        &mut self,
+        input: &[u8],
+        mut pos: usize,
+        len: usize,
+        at_start: bool,
+    ) -> Advance {
+        if at_start && input.get(pos) == Some(&b' ') {
+            pos += 1;
+        }
+        match find_eol(&input[pos..]) {
+            Some(i) => {
+                let len = self.keep_comment(&input[pos..pos + i], len);
+                let next = self.end_line(input, pos + i);
+                let at = self.data_len;
+                Advance::Comment { next, at, end: at + len, stored: true }
+            }
+            None => {
+                let len = self.keep_comment(&input[pos..], len);
+                self.line = Line::Comment { len, at_start: false };
+                Advance::To(input.len())
+            }
+        }
+    }
+
+    /// Appends `bytes` to the `len` bytes of comment kept after the stored
+    /// data, up to the data region's end; returns the new length.
+    fn keep_comment(&mut self, bytes: &[u8], len: usize) -> usize {
+        let at = self.data_len + len;
+        let take = bytes.len().min(self.data_cap.saturating_sub(at));
+        self.buf.as_mut()[at..at + take].copy_from_slice(&bytes[..take]);
+        len + take
     }
 
     /// [`feed`](Self::feed) up to a dispatched block, which is returned
@@ -515,6 +605,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 Ok(ready) => Fed::Ready(ready),
                 Err(e) => Fed::Error(e),
             },
+            Step::Comment(text) => Fed::Comment(text),
         };
         (consumed, fed)
     }
@@ -538,25 +629,29 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         &'p mut self,
         input: &mut &'i [u8],
     ) -> Option<Result<Event<'p>, ParseError>> {
-        let whole: &'i [u8] = input;
-        let feed = self.feed(whole);
-        *input = &whole[feed.consumed..];
-        match feed.status {
-            Status::Event(event) => Some(Ok(event)),
-            Status::Error(e) => Some(Err(e)),
-            Status::NeedMore => None,
+        // Comments (when reported) are passed over: this yields events.
+        loop {
+            let whole: &'i [u8] = input;
+            let (consumed, fed) = self.feed_ready(whole);
+            *input = &whole[consumed..];
+            match fed {
+                Fed::Ready(ready) => return Some(Ok(self.event(ready))),
+                Fed::Error(e) => return Some(Err(e)),
+                Fed::NeedMore => return None,
+                Fed::Comment(_) => {}
+            }
         }
     }
 
     // ----- the state machine -------------------------------------------
 
     #[inline]
-    fn run(
+    fn run<'i>(
         &mut self,
-        input: &[u8],
+        input: &'i [u8],
         borrowed: &mut Borrowed,
         data_eol: Option<usize>,
-    ) -> (usize, Step) {
+    ) -> (usize, Step<'i>) {
         let len = input.len();
         // Inside a data value nothing below applies: go straight to it.
         if let Some(i) = data_eol {
@@ -607,7 +702,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// Runs the line state machine from `pos` to an event, an error or the
     /// end of `input`.
     #[cfg_attr(not(feature = "small"), inline(always))]
-    fn lines(&mut self, input: &[u8], mut pos: usize, borrowed: &mut Borrowed) -> (usize, Step) {
+    fn lines<'i>(
+        &mut self,
+        input: &'i [u8],
+        mut pos: usize,
+        borrowed: &mut Borrowed,
+    ) -> (usize, Step<'i>) {
         let len = input.len();
         while pos < len {
             // Most lines start fresh: test that before the general match.
@@ -619,6 +719,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             match result {
                 Ok(Advance::To(next)) => pos = next,
                 Ok(Advance::Dispatch(next)) => return (next, Step::Dispatch),
+                Ok(Advance::Comment { next, at, end, stored }) => {
+                    let text = if stored {
+                        Text::Stored(at, end)
+                    } else {
+                        Text::Input(valid_prefix(&input[at..end]))
+                    };
+                    return (next, Step::Comment(text));
+                }
                 Err((next, e)) => {
                     self.abort_block(borrowed);
                     return (next, Step::Error(e));
@@ -637,6 +745,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             }
             Line::Value { partial, at_start } => self.resume_value(input, pos, partial, at_start),
             Line::Skip => Ok(self.skip_line(input, pos)),
+            Line::Comment { len, at_start } => Ok(self.resume_comment(input, pos, len, at_start)),
         }
     }
 
@@ -672,6 +781,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             self.block_retry = None;
             *borrowed = Borrowed { block_start: Some(next), ..Borrowed::default() };
             return Ok(Advance::To(next));
+        }
+        if first == b':' && self.comments && !self.skipping {
+            return Ok(self.comment_line(input, pos + 1, borrowed));
         }
         if first == b':' || self.skipping {
             self.line = Line::Skip;
@@ -1150,7 +1262,18 @@ enum Advance {
     To(usize),
     /// A block ended with data; dispatch, then continue at this position.
     Dispatch(usize),
+    /// A comment line ended: report `at..end` (of the input, or `stored`
+    /// in the buffer), then continue at `next`.
+    Comment { next: usize, at: usize, end: usize, stored: bool },
 }
 
 /// A line step, or the position to resume at and the limit error.
 type Stepped = Result<Advance, (usize, ParseError)>;
+
+/// The longest valid UTF-8 prefix of `bytes`.
+fn valid_prefix(bytes: &[u8]) -> &str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}

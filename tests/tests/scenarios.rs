@@ -909,3 +909,25 @@ fn a_readable_flood_does_not_keep_one_poll_running() {
         assert!(read < poll * (1 << 20), "poll {poll} ran on through {read} bytes");
     }
 }
+
+/// Comments are reported when asked for (and count as activity); events
+/// alone otherwise.
+async fn comments<R: Runtime>(rt: R) {
+    const ANSWER: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n: hello\n\ndata: x\n\n:keep-alive\n\n";
+    let (base, _) = canned(&rt, &[ANSWER]).await;
+    let config = ClientConfig { comments: true, ..fast_reconnect() };
+    let mut source = EventSource::with_runtime(rt.clone(), &base, config).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        match source.next_update().await.unwrap().unwrap() {
+            Update::Comment(text) => seen.push(format!("comment {text}")),
+            Update::Event(event) => seen.push(format!("event {}", event.data)),
+            Update::Open => seen.push("open".to_owned()),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(seen, ["open", "comment hello", "event x", "comment keep-alive"]);
+    let mut source = EventSource::with_runtime(rt.clone(), &base, fast_reconnect()).unwrap();
+    assert_eq!(source.next_event().await.unwrap().unwrap().data, "x");
+}
+on_every_runtime!(comments_are_reported_when_asked_for, comments);

@@ -130,6 +130,8 @@ pub struct ClientConfig {
     pub idle_timeout: Option<core::time::Duration>,
     /// Most bytes of a refused response's body kept for the error.
     pub max_error_body: usize,
+    /// Report comment lines (servers send them as keep-alives).
+    pub comments: bool,
 }
 
 impl core::fmt::Debug for ClientConfig {
@@ -148,6 +150,7 @@ impl core::fmt::Debug for ClientConfig {
             .field("head_timeout", &self.head_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_error_body", &self.max_error_body)
+            .field("comments", &self.comments)
             .finish()
     }
 }
@@ -167,6 +170,7 @@ impl Default for ClientConfig {
             head_timeout: core::time::Duration::from_millis(DEFAULT_HEAD_TIMEOUT_MS),
             idle_timeout: None,
             max_error_body: DEFAULT_MAX_ERROR_BODY,
+            comments: false,
         }
     }
 }

@@ -227,6 +227,9 @@ pub enum Step<'a> {
     Event(Event<'a>),
     /// An event exceeded a limit and was skipped; the stream goes on.
     Limit(ParseError),
+    /// A comment line (servers send them as keep-alives), when the parser
+    /// reports them ([`Parser::report_comments`]).
+    Comment(&'a str),
     /// Connect to `location` now (resolve it against the target that
     /// answered, e.g. with [`Url::resolve`]); call
     /// [`start`](Connection::start) first. Drop this connection.
@@ -755,6 +758,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             match fed {
                 Fed::Ready(ready) => return Step::Event(self.parser.event(ready)),
                 Fed::Error(e) => return Step::Limit(e),
+                Fed::Comment(text) => return Step::Comment(self.parser.comment(text)),
                 Fed::NeedMore if decoder.is_done() => {
                     *input = &[];
                     return self.retry(now_ms, Cause::Ended);
