@@ -931,3 +931,35 @@ async fn comments<R: Runtime>(rt: R) {
     assert_eq!(source.next_event().await.unwrap().unwrap().data, "x");
 }
 on_every_runtime!(comments_are_reported_when_asked_for, comments);
+
+/// Dropping the source (or closing it) closes its connection: the server
+/// sees the end at once.
+async fn drop_closes<R: Runtime>(rt: R) {
+    let listener = rt.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    let (closed_tx, closed) = smol::channel::bounded::<()>(2);
+    let rt2 = rt.clone();
+    rt.spawn(async move {
+        for _ in 0..2 {
+            let Ok(mut stream) = rt2.accept(&listener).await else { return };
+            let _ = read_request(&mut stream).await;
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: x\n\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            let mut buf = [0u8; 64];
+            // The client sends nothing more: the next read is its close.
+            let _ = stream.read(&mut buf).await;
+            let _ = closed_tx.send(()).await;
+        }
+    });
+    let url = format!("http://{addr}/");
+    let mut source = EventSource::with_runtime(rt.clone(), &url, fast_reconnect()).unwrap();
+    assert_eq!(source.next_event().await.unwrap().unwrap().data, "x");
+    drop(source);
+    closed.recv().await.unwrap();
+    let mut source = EventSource::with_runtime(rt.clone(), &url, fast_reconnect()).unwrap();
+    assert_eq!(source.next_event().await.unwrap().unwrap().data, "x");
+    source.close();
+    closed.recv().await.unwrap();
+    assert!(source.next_event().await.is_none(), "closed for good");
+}
+on_every_runtime!(dropping_or_closing_the_source_closes_its_connection, drop_closes);
