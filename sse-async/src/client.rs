@@ -610,6 +610,14 @@ impl<R: Runtime> EventSource<R> {
                     return Poll::Ready(self.ended(&step, None));
                 }
                 Poll::Ready(Ok(n)) => self.end += n,
+                // A TLS alert or a broken record (the server refused our
+                // certificate, say): retrying cannot help.
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::InvalidData => {
+                    self.conn.close();
+                    let error = ClientError::Tls(format!("TLS failed while reading: {e}"));
+                    self.state = State::Done(Some(error));
+                    return Poll::Ready(None);
+                }
                 Poll::Ready(Err(e)) => {
                     let step = self.conn.handle_error(self.now_ms());
                     let detail = format!("reading the response failed: {e}");

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_async_std::{
-    pem_certificates, AsyncStd, ClientConfig, ClientError, EventSource, EventWriter, Hub,
-    HubConfig, Runtime, Server, ServerConfig, Smol, TlsConnector, TlsOptions, Transport, Update,
+    pem_certificates, pem_private_key, AsyncStd, ClientConfig, ClientError, EventSource,
+    EventWriter, Hub, HubConfig, Runtime, Server, ServerConfig, Smol, TlsConnector, TlsOptions,
+    Transport, Update,
 };
 use sse_core::{FailReason, Frame, ParseError, ReconnectConfig, ReconnectMode};
 use sse_tokio::Tokio;
@@ -963,3 +964,57 @@ async fn drop_closes<R: Runtime>(rt: R) {
     assert!(source.next_event().await.is_none(), "closed for good");
 }
 on_every_runtime!(dropping_or_closing_the_source_closes_its_connection, drop_closes);
+
+/// A server that asks for a client certificate: the source presents the
+/// one `TlsOptions` gives it; without one the handshake is refused.
+async fn client_certificate<R: Runtime>(rt: R) {
+    let server_cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let client_cert = rcgen::generate_simple_self_signed(vec!["client.test".to_owned()]).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut client_roots = rustls::RootCertStore::empty();
+    client_roots.add(client_cert.cert.der().clone()).unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(client_roots),
+        Arc::clone(&provider),
+    )
+    .build()
+    .unwrap();
+    let server_key =
+        rustls::pki_types::PrivateKeyDer::Pkcs8(server_cert.signing_key.serialize_der().into());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![server_cert.cert.der().clone()], server_key)
+        .unwrap();
+    let (base, requests) = serve_canned(&rt, &[ONE_EVENT], Some(Arc::new(server))).await;
+    let roots = pem_certificates(server_cert.cert.pem().as_bytes()).unwrap();
+    let with_cert = TlsOptions {
+        extra_roots: roots.clone(),
+        client_auth: Some((
+            vec![client_cert.cert.der().clone()],
+            pem_private_key(client_cert.signing_key.serialize_pem().as_bytes()).unwrap(),
+        )),
+    };
+    let tls = TlsConnector::with_options(rt.clone(), with_cert).unwrap();
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &base, fast_reconnect()).unwrap().with_connector(tls);
+    assert_eq!(source.next_event().await.unwrap().unwrap().data, "secure");
+
+    let without = TlsOptions { extra_roots: roots, ..TlsOptions::default() };
+    let tls = TlsConnector::with_options(rt.clone(), without).unwrap();
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &base, fast_reconnect()).unwrap().with_connector(tls);
+    // TLS 1.3 lets the client finish its side first: the server's refusal
+    // (an alert) arrives with the first read, and fails the source for
+    // good rather than being retried.
+    match source.next_event().await {
+        Some(Err(ClientError::Tls(detail))) => {
+            assert!(detail.contains("CertificateRequired"), "{detail}");
+        }
+        other => panic!("expected the server's refusal, got {other:?}"),
+    }
+    assert!(source.next_event().await.is_none());
+    assert_eq!(requests.lock().unwrap().len(), 1, "only the certified client was served");
+}
+on_every_runtime!(a_client_certificate_is_presented_when_asked_for, client_certificate);
