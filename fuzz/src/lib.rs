@@ -84,7 +84,7 @@ fn items(chunks: &[&[u8]], mut parser: Parser<Vec<u8>>, comments: bool) -> Vec<S
                 }
                 Status::Comment(text) => out.push(format!("comment {text:?}")),
                 Status::Error(e) => out.push(format!("error {e}")),
-                Status::NeedMore => break,
+                _ => break,
             }
         }
     }

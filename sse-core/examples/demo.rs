@@ -23,7 +23,7 @@ fn print_events<B: AsRef<[u8]> + AsMut<[u8]>>(parser: &mut Parser<B>, chunk: &[u
             }
             Status::Error(e) => eprintln!("skipped an event: {e}"),
             Status::Comment(text) => println!("comment: {text:?}"),
-            Status::NeedMore => break,
+            _ => break, // more input needed
         }
     }
 }

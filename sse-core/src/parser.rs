@@ -139,6 +139,7 @@ pub struct Event<'a> {
 
 /// What [`Parser::feed`] found.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Status<'a> {
     /// An event was dispatched.
     Event(Event<'a>),

@@ -17,7 +17,7 @@ fn items(chunks: &[&[u8]], comments: bool) -> Vec<String> {
                 Status::Event(e) => out.push(format!("event {}|{}|{}", e.event_type, e.data, e.id)),
                 Status::Comment(text) => out.push(format!("comment {text:?}")),
                 Status::Error(e) => out.push(format!("error {e}")),
-                Status::NeedMore => break,
+                _ => break,
             }
         }
     }

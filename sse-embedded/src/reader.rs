@@ -70,9 +70,9 @@ impl<'b, R: Read> EventReader<'b, R> {
                 match feed.status {
                     Status::Event(event) => return Some(Ok(use_event(&event))),
                     Status::Error(e) => return Some(Err(Error::Limit(e))),
-                    // Events only (comments, if the parser reports them,
-                    // are passed over).
-                    Status::NeedMore | Status::Comment(_) => continue,
+                    // More input needed, or a comment (if the parser
+                    // reports them): this reader yields events only.
+                    _ => continue,
                 }
             }
             match self.io.read(self.buf).await {
