@@ -149,6 +149,33 @@ impl<'h, 'b> RequestHead<'h, 'b> {
         self.header("last-event-id").and_then(|v| str::from_utf8(v).ok()).filter(|v| !v.is_empty())
     }
 
+    /// Where the client asks to resume: the `Last-Event-ID` header, or,
+    /// when the header is absent or empty, the [`LAST_EVENT_ID_PARAM`]
+    /// query parameter. A browser's `EventSource` cannot set the header on
+    /// its first connection, so a page that kept the last id (in
+    /// `localStorage`, say) passes it in the URL; the header wins when
+    /// both are present.
+    ///
+    /// ```
+    /// use sse_core::http::{parse_request, ResumeId, EMPTY_HEADER};
+    ///
+    /// let raw = b"GET /events?lastEventId=1700000000000-0%2B1 HTTP/1.1\r\n\r\n";
+    /// let mut headers = [EMPTY_HEADER; 4];
+    /// let head = parse_request(raw, &mut headers, 1024).unwrap().unwrap();
+    /// let id = head.resume_id().unwrap();
+    /// assert_eq!(id, ResumeId::Query("1700000000000-0%2B1"));
+    /// let mut out = [0u8; 64];
+    /// assert_eq!(id.decode(&mut out), Some("1700000000000-0+1"));
+    /// ```
+    pub fn resume_id(&self) -> Option<ResumeId<'b>> {
+        match self.header("last-event-id") {
+            Some(v) if !v.is_empty() => Some(ResumeId::Header(v)),
+            _ => query_param(self.query?, LAST_EVENT_ID_PARAM)
+                .filter(|v| !v.is_empty())
+                .map(ResumeId::Query),
+        }
+    }
+
     /// The `Accept` header, if present and UTF-8.
     pub fn accept(&self) -> Option<&'b str> {
         self.header("accept").and_then(|v| str::from_utf8(v).ok())
@@ -182,12 +209,142 @@ impl<'h, 'b> RequestHead<'h, 'b> {
         if self.path != path {
             return Err(Reject::NotFound);
         }
-        if let Some(id) = self.header("last-event-id") {
-            if str::from_utf8(id).is_err() {
+        if let Some(id) = self.resume_id() {
+            if !id.is_valid() {
                 return Err(Reject::BadRequest);
             }
         }
         Ok(())
+    }
+}
+
+/// The query parameter a page passes its last event id in when it cannot
+/// send the `Last-Event-ID` header (see [`RequestHead::resume_id`]).
+pub const LAST_EVENT_ID_PARAM: &str = "lastEventId";
+
+/// The id a client resumes from, as it arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResumeId<'b> {
+    /// The `Last-Event-ID` header's raw value.
+    Header(&'b [u8]),
+    /// The [`LAST_EVENT_ID_PARAM`] query parameter, still percent-encoded
+    /// (`+` stands for a space, as in a form).
+    Query(&'b str),
+}
+
+impl ResumeId<'_> {
+    /// The id, decoded into `out`: `None` if it does not fit, has a bad
+    /// escape or is not UTF-8 (such a request is refused with 400).
+    pub fn decode<'o>(&self, out: &'o mut [u8]) -> Option<&'o str> {
+        let len = match *self {
+            Self::Header(raw) => {
+                out.get_mut(..raw.len())?.copy_from_slice(raw);
+                raw.len()
+            }
+            Self::Query(raw) => percent_decode(raw.as_bytes(), out)?,
+        };
+        str::from_utf8(&out[..len]).ok()
+    }
+
+    /// Whether the id decodes (escapes well formed, UTF-8).
+    pub fn is_valid(&self) -> bool {
+        match *self {
+            Self::Header(raw) => str::from_utf8(raw).is_ok(),
+            Self::Query(raw) => {
+                // Validate as the bytes decode, one character at a time.
+                let (mut char_buf, mut have, mut need) = ([0u8; 4], 0, 0);
+                let decoded = each_decoded(raw.as_bytes(), |byte| {
+                    if need == 0 {
+                        need = match byte {
+                            0x00..=0x7f => 1,
+                            0xc0..=0xdf => 2,
+                            0xe0..=0xef => 3,
+                            0xf0..=0xf7 => 4,
+                            _ => return false,
+                        };
+                        have = 0;
+                    }
+                    char_buf[have] = byte;
+                    have += 1;
+                    if have < need {
+                        return true;
+                    }
+                    need = 0;
+                    str::from_utf8(&char_buf[..have]).is_ok()
+                });
+                decoded && need == 0
+            }
+        }
+    }
+
+    /// The id, decoded (`None` as for [`decode`](Self::decode)).
+    #[cfg(feature = "alloc")]
+    pub fn to_string(&self) -> Option<alloc::string::String> {
+        let len = match *self {
+            Self::Header(raw) => raw.len(),
+            Self::Query(raw) => raw.len(),
+        };
+        let mut out = alloc::vec![0u8; len];
+        let id = self.decode(&mut out)?;
+        Some(alloc::string::String::from(id))
+    }
+}
+
+/// The raw value of the first `name=value` pair in `query`.
+pub fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name).then_some(value)
+    })
+}
+
+/// Percent-decodes `raw` into `out` (`+` is a space): the decoded length,
+/// or `None` for a bad escape or too small an `out`.
+fn percent_decode(raw: &[u8], out: &mut [u8]) -> Option<usize> {
+    let mut len = 0;
+    let fits = each_decoded(raw, |byte| match out.get_mut(len) {
+        Some(slot) => {
+            *slot = byte;
+            len += 1;
+            true
+        }
+        None => false,
+    });
+    fits.then_some(len)
+}
+
+/// Hands each percent-decoded byte of `raw` to `f` until it returns
+/// false; whether every byte decoded and was taken.
+fn each_decoded(raw: &[u8], mut f: impl FnMut(u8) -> bool) -> bool {
+    let mut i = 0;
+    while i < raw.len() {
+        let byte = match raw[i] {
+            b'%' => {
+                let (Some(hi), Some(lo)) =
+                    (raw.get(i + 1).and_then(|&b| hex(b)), raw.get(i + 2).and_then(|&b| hex(b)))
+                else {
+                    return false;
+                };
+                i += 2;
+                hi << 4 | lo
+            }
+            b'+' => b' ',
+            b => b,
+        };
+        if !f(byte) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
     }
 }
 

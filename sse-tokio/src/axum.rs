@@ -1,6 +1,10 @@
 //! axum integration (feature `axum`): an event-stream response that encodes
 //! through the core with keep-alive, and a `Last-Event-ID` extractor.
 //!
+//! Hub frames go out as [`Bytes`] that share the hub's allocation (one
+//! encoding, no copy per subscriber); the keep-alive timer is looked at
+//! only while the stream is idle; any stream works, pinned or not.
+//!
 //! ```no_run
 //! # async fn run() {
 //! use axum::{routing::get, Router};
@@ -19,47 +23,59 @@
 //! # }
 //! ```
 
-use std::convert::Infallible;
 use std::future::Future as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_core::Stream;
-use sse_core::{SseEvent, TypedError, KEEP_ALIVE};
-use tokio::time::{sleep, Instant, Sleep};
+use sse_core::http::{query_param, ResumeId, LAST_EVENT_ID_PARAM};
+use sse_core::{Frame, MessageEvent, SseEvent, TypedError, KEEP_ALIVE};
+use tokio::time::{Instant, Sleep};
 
 use crate::DEFAULT_KEEP_ALIVE;
 use sse_core::typed::with_frame;
 use sse_hub::Subscription;
 
-/// The client's `Last-Event-ID` header: `None` if absent, empty or not
-/// UTF-8.
+/// The id the client resumes from: its `Last-Event-ID` header, or when
+/// that is absent or empty, the `lastEventId` query parameter (a browser's
+/// `EventSource` cannot send the header on its first connection, so a page
+/// that kept the last id passes it in the URL). `None` when neither is
+/// there; a value that does not decode to UTF-8 is refused with 400, as
+/// the built-in server does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LastEventId(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for LastEventId {
-    type Rejection = Infallible;
+    type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let id = parts
-            .headers
-            .get("last-event-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned);
-        Ok(Self(id))
+        let header = parts.headers.get("last-event-id").map(HeaderValue::as_bytes);
+        let id = match header {
+            Some(raw) if !raw.is_empty() => Some(ResumeId::Header(raw)),
+            _ => parts
+                .uri
+                .query()
+                .and_then(|query| query_param(query, LAST_EVENT_ID_PARAM))
+                .filter(|raw| !raw.is_empty())
+                .map(ResumeId::Query),
+        };
+        match id.map(|id| id.to_string()) {
+            None => Ok(Self(None)),
+            Some(Some(id)) => Ok(Self(Some(id))),
+            Some(None) => Err((StatusCode::BAD_REQUEST, "the last event id is not UTF-8")),
+        }
     }
 }
 
 /// Something an [`EventStream`] can send: a typed event (encoded by the
-/// core) or bytes that are already encoded frames (from a hub).
+/// core), a frame built on the spot, or bytes that are already encoded
+/// frames (from a hub).
 pub trait IntoFrames {
     /// The encoded frames.
     ///
@@ -69,10 +85,45 @@ pub trait IntoFrames {
     fn into_frames(self, scratch: &mut Vec<u8>) -> Result<Bytes, TypedError>;
 }
 
-/// Pre-encoded frames from a [`Hub`](crate::Hub) subscription.
+/// Pre-encoded frames from a [`Hub`](crate::Hub) subscription, handed on
+/// without a copy: the [`Bytes`] own the hub's shared allocation.
 impl IntoFrames for crate::Encoded {
     fn into_frames(self, _scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
-        Ok(Bytes::from(self.to_vec()))
+        Ok(Bytes::from_owner(self))
+    }
+}
+
+/// Bytes that are already encoded frames, sent as they are.
+impl IntoFrames for Bytes {
+    fn into_frames(self, _scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
+        Ok(self)
+    }
+}
+
+/// A frame built on the spot, as with axum's `Event` builder:
+/// `Frame::new().event("tick").data("…")`.
+impl IntoFrames for Frame<'_> {
+    fn into_frames(self, _scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
+        encode(&self)
+    }
+}
+
+/// An owned event (its type, data, id and retry), for a stream that builds
+/// events from runtime strings; an empty `id` sends none and the type
+/// `message` (or an empty one) sends no `event:` line.
+impl IntoFrames for MessageEvent {
+    fn into_frames(self, _scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
+        let mut frame = Frame::new().data(&self.data);
+        if !self.event_type.is_empty() && self.event_type != "message" {
+            frame = frame.event(&self.event_type);
+        }
+        if !self.id.is_empty() {
+            frame = frame.id(&self.id);
+        }
+        if let Some(ms) = self.retry {
+            frame = frame.retry(ms);
+        }
+        encode(&frame)
     }
 }
 
@@ -82,27 +133,45 @@ pub struct Typed<T>(pub T);
 
 impl<T: SseEvent> IntoFrames for Typed<T> {
     fn into_frames(self, scratch: &mut Vec<u8>) -> Result<Bytes, TypedError> {
-        let mut out = Vec::new();
-        with_frame(&self.0, scratch, |frame| {
-            out.clear();
-            frame.write_to(&mut out)
-        })?
-        .map_err(|e| match e {
-            sse_core::WriteError::Invalid(e) => TypedError::Frame(e),
-            sse_core::WriteError::Sink(never) => match never {},
-        })?;
-        Ok(Bytes::from(out))
+        with_frame(&self.0, scratch, encode)?
     }
 }
+
+/// Encodes one frame into its own buffer.
+fn encode(frame: &Frame<'_>) -> Result<Bytes, TypedError> {
+    let mut out = Vec::with_capacity(frame.encoded_len().map_err(TypedError::Frame)?);
+    frame.write_to(&mut out).map_err(|e| match e {
+        sse_core::WriteError::Invalid(e) => TypedError::Frame(e),
+        sse_core::WriteError::Sink(never) => match never {},
+    })?;
+    Ok(Bytes::from(out))
+}
+
+type ErrorHook = Box<dyn FnMut(&TypedError) + Send>;
 
 /// An event-stream response: `200`, `Content-Type: text/event-stream`,
 /// `Cache-Control: no-cache`, `X-Accel-Buffering: no`, and a body that
 /// encodes each item through the core, with a keep-alive comment whenever
-/// the stream is idle for the interval (15 s by default). Items that fail
-/// to encode are skipped.
+/// the stream has been idle for the interval (15 s by default).
+///
+/// An item that fails to encode ends the response with that error (the
+/// client sees the stream cut and reconnects), unless
+/// [`on_encode_error`](Self::on_encode_error) takes it.
+///
+/// ```
+/// use futures_util::stream::{self, StreamExt};
+/// use sse_core::Frame;
+/// use sse_tokio::axum::EventStream;
+///
+/// // Not `Unpin` (an async block per item): no `Box::pin` needed.
+/// let ticks = stream::iter(0..3).then(|n| async move { n * 10 });
+/// let response = EventStream::new(ticks.map(|n| Frame::new().event("tick").data(if n > 0 { "more" } else { "zero" })));
+/// # let _ = response;
+/// ```
 pub struct EventStream<S> {
     events: S,
     keep_alive: Option<Duration>,
+    on_error: Option<ErrorHook>,
 }
 
 impl<S> std::fmt::Debug for EventStream<S> {
@@ -113,18 +182,26 @@ impl<S> std::fmt::Debug for EventStream<S> {
 
 impl<S> EventStream<S>
 where
-    S: Stream + Send + Unpin + 'static,
+    S: Stream + Send + 'static,
     S::Item: IntoFrames,
 {
     /// A response streaming `events`.
     pub fn new(events: S) -> Self {
-        Self { events, keep_alive: Some(DEFAULT_KEEP_ALIVE) }
+        Self { events, keep_alive: Some(DEFAULT_KEEP_ALIVE), on_error: None }
     }
 
     /// Sets the keep-alive interval; `None` sends none.
     #[must_use]
     pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
         self.keep_alive = interval;
+        self
+    }
+
+    /// Hands each item that fails to encode to `report` and goes on with
+    /// the next, instead of ending the response.
+    #[must_use]
+    pub fn on_encode_error(mut self, report: impl FnMut(&TypedError) + Send + 'static) -> Self {
+        self.on_error = Some(Box::new(report));
         self
     }
 }
@@ -138,18 +215,20 @@ impl EventStream<Subscription> {
 
 impl<S> IntoResponse for EventStream<S>
 where
-    S: Stream + Send + Unpin + 'static,
+    S: Stream + Send + 'static,
     S::Item: IntoFrames,
 {
     fn into_response(self) -> Response {
-        let body = Encoded {
-            events: self.events,
+        let body = Body {
+            events: Box::pin(self.events),
             keep_alive: self.keep_alive,
-            timer: self.keep_alive.map(|d| Box::pin(sleep(d))),
-            scratch: vec![0; 1024],
+            timer: None,
+            last_sent: Instant::now(),
+            scratch: Vec::new(),
+            on_error: self.on_error,
             done: false,
         };
-        let mut response = Response::new(Body::from_stream(body));
+        let mut response = Response::new(axum::body::Body::from_stream(body));
         *response.status_mut() = StatusCode::OK;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -159,52 +238,70 @@ where
     }
 }
 
-/// The body stream: encoded items and keep-alives.
-struct Encoded<S> {
-    events: S,
+/// The response body: encoded items and keep-alives.
+struct Body<S> {
+    events: Pin<Box<S>>,
     keep_alive: Option<Duration>,
+    /// Armed the first time the stream is found idle, then re-armed only
+    /// when it fires: events never touch the timer, only `last_sent`.
     timer: Option<Pin<Box<Sleep>>>,
+    last_sent: Instant,
     scratch: Vec<u8>,
+    on_error: Option<ErrorHook>,
     done: bool,
 }
 
-impl<S> Stream for Encoded<S>
+impl<S> Stream for Body<S>
 where
-    S: Stream + Unpin,
+    S: Stream,
     S::Item: IntoFrames,
 {
-    type Item = Result<Bytes, Infallible>;
+    type Item = Result<Bytes, TypedError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        while !this.done {
+            match this.events.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => match item.into_frames(&mut this.scratch) {
+                    Ok(bytes) => {
+                        if this.keep_alive.is_some() {
+                            this.last_sent = Instant::now();
+                        }
+                        return Poll::Ready(Some(Ok(bytes)));
+                    }
+                    Err(e) => match this.on_error.as_mut() {
+                        Some(report) => report(&e),
+                        None => {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                    },
+                },
+                Poll::Ready(None) => this.done = true,
+                Poll::Pending => return this.poll_idle(cx),
+            }
+        }
+        Poll::Ready(None)
+    }
+}
+
+impl<S> Body<S> {
+    /// The stream is idle: a keep-alive once it has been for the interval.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, TypedError>>> {
+        let Some(interval) = self.keep_alive else { return Poll::Pending };
+        let due = self.last_sent + interval;
+        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
         loop {
-            if this.done {
-                return Poll::Ready(None);
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
             }
-            match Pin::new(&mut this.events).poll_next(cx) {
-                Poll::Ready(Some(item)) => {
-                    if let (Some(timer), Some(interval)) = (&mut this.timer, this.keep_alive) {
-                        timer.as_mut().reset(Instant::now() + interval);
-                    }
-                    match item.into_frames(&mut this.scratch) {
-                        Ok(bytes) => return Poll::Ready(Some(Ok(bytes))),
-                        // Skip what cannot be encoded; the stream goes on.
-                        Err(_) => continue,
-                    }
-                }
-                Poll::Ready(None) => {
-                    this.done = true;
-                    return Poll::Ready(None);
-                }
-                Poll::Pending => {}
+            if timer.deadline() >= due {
+                self.last_sent = Instant::now();
+                timer.as_mut().reset(self.last_sent + interval);
+                return Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE))));
             }
-            if let (Some(timer), Some(interval)) = (&mut this.timer, this.keep_alive) {
-                if timer.as_mut().poll(cx).is_ready() {
-                    timer.as_mut().reset(Instant::now() + interval);
-                    return Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE))));
-                }
-            }
-            return Poll::Pending;
+            // Events went out since it was armed: wait out the rest.
+            timer.as_mut().reset(due);
         }
     }
 }

@@ -105,3 +105,193 @@ async fn hub_subscriptions_through_axum_resume_and_keep_alive() {
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Reads the raw response until `done` holds for it or the stream ends.
+async fn read_until(
+    addr: std::net::SocketAddr,
+    request: &str,
+    done: impl Fn(&[u8]) -> bool,
+) -> (Vec<u8>, bool) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut wire = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done(&wire) {
+        let mut buf = [0u8; 4096];
+        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf)).await.unwrap().unwrap();
+        if n == 0 {
+            return (wire, true);
+        }
+        wire.extend_from_slice(&buf[..n]);
+    }
+    (wire, false)
+}
+
+#[test]
+fn hub_frames_share_one_allocation_across_subscribers() {
+    use sse_tokio::axum::IntoFrames;
+    let hub = Hub::new(HubConfig::default());
+    let mut first = hub.subscribe(None);
+    let mut second = hub.subscribe(None);
+    hub.publish(&Frame::new().id("1").data("shared")).unwrap();
+    let a = first.try_recv().unwrap();
+    let b = second.try_recv().unwrap();
+    let shared = a.as_ptr();
+    let (a, b) = (a.into_frames(&mut Vec::new()).unwrap(), b.into_frames(&mut Vec::new()).unwrap());
+    assert_eq!(&a[..], b"id: 1\ndata: shared\n\n");
+    assert_eq!(a.as_ptr(), shared, "the body bytes are the hub's own allocation");
+    assert_eq!(b.as_ptr(), shared, "the second subscriber shares it too");
+}
+
+#[tokio::test]
+async fn unpinned_streams_and_ad_hoc_frames() {
+    use futures_util::stream::{self, StreamExt};
+    use sse_core::MessageEvent;
+    // `then` with an async block is not `Unpin`; no `Box::pin` asked for.
+    let app = Router::new()
+        .route(
+            "/owned",
+            get(|| async {
+                let events = stream::iter(1..=3).then(|n| async move {
+                    tokio::task::yield_now().await;
+                    MessageEvent {
+                        event_type: "tick".into(),
+                        data: format!("tick {n}"),
+                        id: n.to_string(),
+                        retry: None,
+                    }
+                });
+                EventStream::new(events)
+            }),
+        )
+        .route(
+            "/frames",
+            get(|| async {
+                EventStream::new(
+                    stream::iter(["a", "b"]).map(|d| Frame::new().event("letter").data(d)),
+                )
+            }),
+        );
+    let addr = serve(app).await;
+    let mut source = EventSource::new(&format!("http://{addr}/owned")).unwrap();
+    for n in 1..=3 {
+        let event = source.next_event().await.unwrap().unwrap();
+        assert_eq!(
+            (event.event_type.as_str(), event.data.as_str(), event.id.as_str()),
+            ("tick", format!("tick {n}").as_str(), n.to_string().as_str())
+        );
+    }
+    source.close();
+    let (wire, _) = read_until(addr, "GET /frames HTTP/1.1\r\nHost: t\r\n\r\n", |w| {
+        contains(w, b"data: b\n\n")
+    })
+    .await;
+    assert!(contains(&wire, b"event: letter\ndata: a\n\n"));
+}
+
+#[tokio::test]
+async fn an_event_that_fails_to_encode_is_reported() {
+    use futures_util::stream;
+    use futures_util::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // An id with a line break cannot be encoded. Spaced out, so the first
+    // event is on the wire before the bad one comes.
+    let events = || {
+        stream::iter([
+            Frame::new().data("one"),
+            Frame::new().id("bad\nid").data("x"),
+            Frame::new().data("three"),
+        ])
+        .then(|frame| async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            frame
+        })
+    };
+    let reported = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&reported);
+    let app = Router::new()
+        .route("/ends", get(move || async move { EventStream::new(events()).keep_alive(None) }))
+        .route(
+            "/reports",
+            get(move || {
+                let counter = Arc::clone(&counter);
+                async move {
+                    EventStream::new(events()).keep_alive(None).on_encode_error(move |_| {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    })
+                }
+            }),
+        );
+    let addr = serve(app).await;
+    // By default the bad event ends the response: the stream is cut
+    // before the third event (not silently skipped).
+    let (wire, ended) = read_until(addr, "GET /ends HTTP/1.1\r\nHost: t\r\n\r\n", |_| false).await;
+    assert!(ended);
+    assert!(contains(&wire, b"data: one\n\n"));
+    assert!(!contains(&wire, b"three"), "{}", String::from_utf8_lossy(&wire));
+    assert!(!contains(&wire, b"\r\n0\r\n\r\n"), "cut, not a clean end of the chunked body");
+    // With a hook, the error is handed over and the stream goes on.
+    let (wire, _) =
+        read_until(addr, "GET /reports HTTP/1.1\r\nHost: t\r\n\r\n", |w| contains(w, b"three"))
+            .await;
+    assert!(contains(&wire, b"data: one\n\n"));
+    assert_eq!(reported.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn keep_alive_only_when_idle() {
+    use futures_util::stream::{self, StreamExt};
+    // Ten events 40 ms apart (busy for 400 ms), then nothing.
+    let app = Router::new().route(
+        "/busy",
+        get(|| async {
+            let events = stream::iter(0..10)
+                .then(|n| async move {
+                    tokio::time::sleep(Duration::from_millis(40)).await;
+                    Frame::new().data(if n == 9 { "last" } else { "busy" })
+                })
+                .chain(stream::pending());
+            EventStream::new(events).keep_alive(Some(Duration::from_millis(150)))
+        }),
+    );
+    let addr = serve(app).await;
+    let (wire, _) = read_until(addr, "GET /busy HTTP/1.1\r\nHost: t\r\n\r\n", |w| {
+        contains(w, b"last") && w.windows(2).filter(|p| p == b":\n").count() >= 2
+    })
+    .await;
+    let last = wire.windows(4).position(|w| w == b"last").unwrap();
+    assert!(!contains(&wire[..last], b":\n"), "no keep-alive while events flow");
+}
+
+#[tokio::test]
+async fn the_last_event_id_query_parameter_is_the_fallback() {
+    let app = Router::new()
+        .route("/id", get(|LastEventId(last): LastEventId| async move { format!("{last:?}") }));
+    let addr = serve(app).await;
+    let ask = |request: &'static str| async move {
+        let (wire, _) = read_until(addr, request, |_| false).await;
+        let text = String::from_utf8(wire).unwrap();
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned()
+    };
+    assert_eq!(
+        ask("GET /id?lastEventId=17-0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await,
+        "Some(\"17-0\")"
+    );
+    assert_eq!(
+        ask("GET /id?lastEventId=9 HTTP/1.1\r\nHost: t\r\nLast-Event-ID: 41\r\nConnection: close\r\n\r\n").await,
+        "Some(\"41\")"
+    );
+    assert_eq!(
+        ask("GET /id?lastEventId=a%20b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await,
+        "Some(\"a b\")"
+    );
+    assert_eq!(ask("GET /id HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await, "None");
+    let (wire, _) = read_until(
+        addr,
+        "GET /id?lastEventId=%FF HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        |_| false,
+    )
+    .await;
+    assert!(wire.starts_with(b"HTTP/1.1 400"), "{}", String::from_utf8_lossy(&wire));
+}

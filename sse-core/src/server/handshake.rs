@@ -20,12 +20,13 @@ pub enum Decision<'h, 'b> {
     /// the whole buffer.
     NeedMore,
     /// Start an event stream (`GET`, or `HEAD` for the head alone); resume
-    /// after [`RequestHead::last_event_id`].
+    /// after [`RequestHead::resume_id`] (the `Last-Event-ID` header, else
+    /// the `lastEventId` query parameter).
     Stream(RequestHead<'h, 'b>),
     /// Serve the page (`GET`, or `HEAD`).
     Page(RequestHead<'h, 'b>),
-    /// Answer with this status and close: 400 (malformed, or a
-    /// `Last-Event-ID` that is not UTF-8), 404, 405, 431 (head over a
+    /// Answer with this status and close: 400 (malformed, or a resume id
+    /// that does not decode to UTF-8), 404, 405, 431 (head over a
     /// limit).
     Refuse(u16),
 }

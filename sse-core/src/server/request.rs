@@ -16,7 +16,9 @@ pub struct Request {
     pub path: String,
     /// The query string, if any.
     pub query: Option<String>,
-    /// The client's `Last-Event-ID`, if it sent a non-empty one.
+    /// The id the client resumes from, if it sent a non-empty one: the
+    /// `Last-Event-ID` header, else the `lastEventId` query parameter
+    /// (see [`RequestHead::resume_id`]).
     pub last_event_id: Option<String>,
     /// All headers, names as sent.
     pub headers: Vec<(String, Vec<u8>)>,
@@ -24,13 +26,13 @@ pub struct Request {
 
 impl Request {
     /// Copies a parsed head (one the [`Handshake`](super::Handshake)
-    /// accepted: its `Last-Event-ID`, if any, is UTF-8).
+    /// accepted: its resume id, if any, decodes).
     pub fn from_head(head: &RequestHead<'_, '_>) -> Self {
         Self {
             method: head.method.to_owned(),
             path: head.path.to_owned(),
             query: head.query.map(str::to_owned),
-            last_event_id: head.last_event_id().map(str::to_owned),
+            last_event_id: head.resume_id().and_then(|id| id.to_string()),
             headers: head.headers().iter().map(|h| (h.name.to_owned(), h.value.to_vec())).collect(),
         }
     }
