@@ -55,10 +55,13 @@ pub use error::{ReadError, SendError};
 pub use reader::{ByteStreamDecoder, EventReader};
 #[cfg(feature = "async-io")]
 pub use runtime::Executor;
-pub use runtime::{timeout, Runtime, Task};
+pub use runtime::{timeout, Runtime, Task, DEFAULT_BACKLOG};
+#[cfg(feature = "rustls")]
+pub use server::ServerTls;
 pub use server::{
-    Server, ServerConfig, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
-    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
+    Server, ServerConfig, ServerIo, ServerStats, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_STREAMS_PER_CONNECTION,
+    DEFAULT_SEND_BUFFER, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
 };
 pub use sse_core::server::Request;
 pub use sse_core::{MessageEvent, ReaderConfig, DEFAULT_MAX_EVENT_BYTES, DEFAULT_READ_BUFFER};

@@ -1,5 +1,5 @@
-//! What the std layer needs from an async runtime: timers, spawning, TCP,
-//! and a non-blocking write (closing is futures-io's `close`). sse-tokio implements it for tokio; the
+//! What the std layer needs from an async runtime: timers, spawning and
+//! TCP (closing is futures-io's `close`). sse-tokio implements it for tokio; the
 //! `async-io` feature implements it once for every executor that runs on
 //! async-io (async-std and smol), which differ only in how they spawn.
 
@@ -31,10 +31,21 @@ pub trait Runtime: Clone + Send + Sync + Unpin + 'static {
         port: u16,
     ) -> impl Future<Output = io::Result<Self::TcpStream>> + Send + 'static;
 
-    /// Binds a listener.
+    /// Binds a listener with room for [`DEFAULT_BACKLOG`] connections
+    /// waiting to be accepted.
     fn bind(
         &self,
         addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<Self::TcpListener>> + Send + 'static {
+        self.listen(addr, DEFAULT_BACKLOG)
+    }
+
+    /// Binds a listener whose queue of connections not yet accepted holds
+    /// `backlog` (the kernel may cap it, at `net.core.somaxconn` on Linux).
+    fn listen(
+        &self,
+        addr: SocketAddr,
+        backlog: u32,
     ) -> impl Future<Output = io::Result<Self::TcpListener>> + Send + 'static;
 
     /// Accepts the next connection.
@@ -50,18 +61,17 @@ pub trait Runtime: Clone + Send + Sync + Unpin + 'static {
     /// As the operating system reports.
     fn local_addr(&self, listener: &Self::TcpListener) -> io::Result<SocketAddr>;
 
-    /// Writes what the socket takes now, without waiting and without a
-    /// timer: the server's fast path for a reader that keeps up.
-    ///
-    /// # Errors
-    ///
-    /// [`io::ErrorKind::WouldBlock`] when the socket is full; any other
-    /// error ends the connection.
-    fn try_write(stream: &mut Self::TcpStream, buf: &[u8]) -> io::Result<usize>;
-
     /// Sets `TCP_NODELAY`.
     fn set_nodelay(stream: &Self::TcpStream, nodelay: bool);
+
+    /// Caps the kernel's send buffer of `stream` (`SO_SNDBUF`; Linux
+    /// doubles the value for its bookkeeping).
+    fn set_send_buffer(stream: &Self::TcpStream, bytes: usize);
 }
+
+/// The listen backlog [`Runtime::bind`] asks for: more than the 128 of
+/// `std`, so a burst of connections waits instead of overflowing.
+pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// Races `future` against a timer: `None` if the time ran out first.
 pub async fn timeout<R: Runtime, T>(
@@ -92,11 +102,12 @@ pub trait Executor: Clone + Send + Sync + Unpin + 'static {
 #[cfg(feature = "async-io")]
 mod async_io_runtime {
     use std::future::Future;
-    use std::io::{self, Write as _};
+    use std::io;
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::time::Duration;
 
     use async_io::{Async, Timer};
+    use socket2::{Domain, SockRef, Socket, Type};
 
     use super::{Executor, Runtime};
 
@@ -134,11 +145,18 @@ mod async_io_runtime {
             }
         }
 
-        fn bind(
+        fn listen(
             &self,
             addr: SocketAddr,
+            backlog: u32,
         ) -> impl Future<Output = io::Result<Self::TcpListener>> + Send + 'static {
-            async move { Async::<TcpListener>::bind(addr) }
+            async move {
+                let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+                socket.set_reuse_address(true)?;
+                socket.bind(&addr.into())?;
+                socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+                Async::new(TcpListener::from(socket))
+            }
         }
 
         fn accept<'a>(
@@ -152,13 +170,12 @@ mod async_io_runtime {
             listener.get_ref().local_addr()
         }
 
-        fn try_write(stream: &mut Self::TcpStream, buf: &[u8]) -> io::Result<usize> {
-            // The socket is non-blocking: a full one answers WouldBlock.
-            stream.get_ref().write(buf)
-        }
-
         fn set_nodelay(stream: &Self::TcpStream, nodelay: bool) {
             let _ = stream.get_ref().set_nodelay(nodelay);
+        }
+
+        fn set_send_buffer(stream: &Self::TcpStream, bytes: usize) {
+            let _ = SockRef::from(stream.get_ref()).set_send_buffer_size(bytes);
         }
     }
 }

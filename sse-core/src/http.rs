@@ -387,12 +387,63 @@ pub fn parse_request<'h, 'b>(
     Ok(Some(RequestHead { method, path, query, head_len, headers: req.headers }))
 }
 
+impl<'h, 'b> RequestHead<'h, 'b> {
+    /// A head that arrived already parsed (an HTTP/2 request's method,
+    /// `:path` split at `?`, and headers), so the same
+    /// [`Handshake`](crate::server::Handshake) decisions apply to it.
+    /// `head_len` is 0.
+    pub fn from_parts(
+        method: &'b str,
+        path: &'b str,
+        query: Option<&'b str>,
+        headers: &'h [Header<'b>],
+    ) -> Self {
+        Self { method, path, query, head_len: 0, headers }
+    }
+}
+
 /// Options of the `200` stream head.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct StreamHead<'a> {
     /// `Access-Control-Allow-Origin` value (e.g. `*` or the request's
     /// `Origin`); `None` writes no CORS headers.
     pub allow_origin: Option<&'a str>,
+}
+
+impl<'a> StreamHead<'a> {
+    /// The stream response's header fields, names in their usual case, in
+    /// the order [`write_stream_head`] writes them (it adds only
+    /// `Connection: close`, which HTTP/2 forbids): what an HTTP/2 server
+    /// sends with its `200`.
+    ///
+    /// ```
+    /// use sse_core::http::StreamHead;
+    ///
+    /// let head = StreamHead { allow_origin: Some("*") };
+    /// let fields: Vec<_> = head.fields().collect();
+    /// assert_eq!(fields[0], ("Content-Type", "text/event-stream"));
+    /// assert!(fields.contains(&("Access-Control-Allow-Origin", "*")));
+    /// ```
+    pub fn fields(&self) -> impl Iterator<Item = (&'static str, &'a str)> + 'a {
+        let cors = self.allow_origin.map(|origin| {
+            [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Headers", "Last-Event-ID, Cache-Control"),
+            ]
+        });
+        [
+            ("Content-Type", "text/event-stream"),
+            ("Cache-Control", "no-cache"),
+            ("X-Accel-Buffering", "no"),
+        ]
+        .into_iter()
+        .chain(cors.into_iter().flatten())
+    }
+
+    /// Whether the fields can be sent (the origin has no CR, LF or NUL).
+    pub fn is_valid(&self) -> bool {
+        self.allow_origin.map_or(true, |origin| valid_value(origin.as_bytes()))
+    }
 }
 
 /// Why a head could not be written.
@@ -451,26 +502,14 @@ pub fn write_stream_head<S: Sink>(
     sink: &mut S,
     head: &StreamHead<'_>,
 ) -> Result<(), HeadWriteError<S::Error>> {
-    if let Some(origin) = head.allow_origin {
-        if !valid_value(origin.as_bytes()) {
-            return Err(HeadWriteError::Invalid);
-        }
+    if !head.is_valid() {
+        return Err(HeadWriteError::Invalid);
     }
-    put(
-        sink,
-        &[
-            b"HTTP/1.1 200 OK\r\n",
-            b"Content-Type: text/event-stream\r\n",
-            b"Cache-Control: no-cache\r\n",
-            b"X-Accel-Buffering: no\r\n",
-            b"Connection: close\r\n",
-        ],
-    )?;
-    if let Some(origin) = head.allow_origin {
-        put(sink, &[b"Access-Control-Allow-Origin: ", origin.as_bytes(), b"\r\n"])?;
-        put(sink, &[b"Access-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"])?;
+    put(sink, &[b"HTTP/1.1 200 OK\r\n"])?;
+    for (name, value) in head.fields() {
+        put(sink, &[name.as_bytes(), b": ", value.as_bytes(), b"\r\n"])?;
     }
-    put(sink, &[b"\r\n"])
+    put(sink, &[b"Connection: close\r\n\r\n"])
 }
 
 /// Writes a head with no body for a refusal or a stop: `204` (tell an
@@ -504,6 +543,36 @@ pub fn write_status_head<S: Sink>(
         put(sink, &[b"Content-Length: 0\r\n"])?;
     }
     put(sink, &[b"Connection: close\r\n\r\n"])
+}
+
+/// Writes a `503 Service Unavailable` with `Retry-After: retry_after_secs`
+/// and `Connection: close`: the answer of a server at its connection
+/// limit.
+///
+/// ```
+/// use sse_core::http::write_busy_head;
+///
+/// let mut out = Vec::new();
+/// write_busy_head(&mut out, 2).unwrap();
+/// assert!(out.starts_with(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\n"));
+/// ```
+///
+/// # Errors
+///
+/// [`HeadWriteError::Sink`] if the sink fails.
+pub fn write_busy_head<S: Sink>(
+    sink: &mut S,
+    retry_after_secs: u64,
+) -> Result<(), HeadWriteError<S::Error>> {
+    let mut secs = itoa::Buffer::new();
+    put(
+        sink,
+        &[
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: ",
+            secs.format(retry_after_secs).as_bytes(),
+            b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ],
+    )
 }
 
 /// Writes the head of a `200 OK` with a fixed body of `len` bytes (the page

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sse_async::Runtime;
 use tokio::io::ReadBuf;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// tokio's timers, spawning and TCP (the current runtime's, as
 /// `tokio::spawn` finds it).
@@ -40,11 +40,17 @@ impl Runtime for Tokio {
         async move { TcpStream::connect((host.as_str(), port)).await.map(TokioIo) }
     }
 
-    fn bind(
+    fn listen(
         &self,
         addr: SocketAddr,
+        backlog: u32,
     ) -> impl Future<Output = io::Result<Self::TcpListener>> + Send + 'static {
-        TcpListener::bind(addr)
+        async move {
+            let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(backlog)
+        }
     }
 
     fn accept<'a>(
@@ -58,12 +64,12 @@ impl Runtime for Tokio {
         listener.local_addr()
     }
 
-    fn try_write(stream: &mut Self::TcpStream, buf: &[u8]) -> io::Result<usize> {
-        stream.0.try_write(buf)
-    }
-
     fn set_nodelay(stream: &Self::TcpStream, nodelay: bool) {
         let _ = stream.0.set_nodelay(nodelay);
+    }
+
+    fn set_send_buffer(stream: &Self::TcpStream, bytes: usize) {
+        let _ = socket2::SockRef::from(&stream.0).set_send_buffer_size(bytes);
     }
 }
 

@@ -93,11 +93,20 @@ impl Handshake {
         headers: &'h mut [Header<'b>],
         route: impl FnOnce(&str) -> Option<Resource>,
     ) -> Decision<'h, 'b> {
-        let head = match parse_request(buf, headers, self.max_head_bytes) {
-            Ok(Some(head)) => head,
-            Ok(None) => return Decision::NeedMore,
-            Err(e) => return Decision::Refuse(e.status()),
-        };
+        match parse_request(buf, headers, self.max_head_bytes) {
+            Ok(Some(head)) => Self::decide(head, route),
+            Ok(None) => Decision::NeedMore,
+            Err(e) => Decision::Refuse(e.status()),
+        }
+    }
+
+    /// Decides what a head that arrived already parsed gets (an HTTP/2
+    /// request, made with [`RequestHead::from_parts`]): the same routing
+    /// and checks as [`read`](Self::read). Never [`Decision::NeedMore`].
+    pub fn decide<'h, 'b>(
+        head: RequestHead<'h, 'b>,
+        route: impl FnOnce(&str) -> Option<Resource>,
+    ) -> Decision<'h, 'b> {
         let Some(resource) = route(head.path) else { return Decision::Refuse(404) };
         if let Err(reject) = head.check(head.path) {
             return Decision::Refuse(reject.status());

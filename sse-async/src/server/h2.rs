@@ -1,0 +1,261 @@
+//! HTTP/2 for the server (the `h2` crate), over a TLS connection whose
+//! ALPN chose `h2`: each request stream gets the core's handshake decision
+//! and the same routes, resume, keep-alive, lag bound and shutdown as an
+//! HTTP/1.1 connection.
+//!
+//! `h2` rather than hyper: the server needs only the framing layer (it
+//! routes by itself and its bodies are event streams), and `h2` gives the
+//! two things a fan-out server must control directly: per-stream
+//! flow-control capacity (bytes are queued only when the client has room,
+//! so memory stays bounded) and the reset of one stream (its subscriber is
+//! freed at once). It needs no executor or timer binding, so one
+//! implementation serves every runtime.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_io::{AsyncRead, AsyncWrite};
+use sse_core::http::{Header, RequestHead, StreamHead};
+use sse_core::server::{Decision, Handshake, Request};
+use tokio::sync::watch;
+
+use super::io_stream::{Inner, ServerIo};
+use super::{until_stopped, Route, Server};
+use crate::runtime::{timeout, Runtime};
+
+type TlsStream<R> = futures_rustls::server::TlsStream<<R as Runtime>::TcpStream>;
+
+/// Most bytes reserved from the flow-control window at a time.
+const MAX_RESERVE: usize = 64 * 1024;
+
+impl<R: Runtime> Server<R> {
+    /// Serves one HTTP/2 connection until the client leaves or the server
+    /// stops (then: GOAWAY, streams end, the connection drains within the
+    /// shutdown grace).
+    pub(super) async fn serve_h2(
+        self: Arc<Self>,
+        tls: TlsStream<R>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let config = &self.config;
+        let mut builder = h2::server::Builder::new();
+        builder
+            .max_concurrent_streams(config.max_streams_per_connection)
+            .max_header_list_size(u32::try_from(config.max_head_bytes).unwrap_or(u32::MAX))
+            .max_send_buffer_size(MAX_RESERVE);
+        let handshake = builder.handshake::<_, Bytes>(Compat(tls));
+        let Some(Ok(mut conn)) = timeout(&self.runtime, config.head_timeout, handshake).await
+        else {
+            return;
+        };
+        loop {
+            let accepted = futures_lite::future::or(async { Some(conn.accept().await) }, async {
+                until_stopped(&mut stop).await;
+                None
+            })
+            .await;
+            match accepted {
+                Some(Some(Ok((request, respond)))) => {
+                    let server = Arc::clone(&self);
+                    let stop = stop.clone();
+                    self.runtime
+                        .spawn(async move { server.h2_stream(request, respond, stop).await });
+                }
+                Some(Some(Err(_)) | None) => return,
+                None => break,
+            }
+        }
+        // Shutting down: GOAWAY, then drive the connection while its
+        // streams end (each sees the stop too).
+        conn.graceful_shutdown();
+        let drain = async { while let Some(Ok(_)) = conn.accept().await {} };
+        let _ = timeout(&self.runtime, config.shutdown_grace, drain).await;
+    }
+
+    async fn h2_stream(
+        self: Arc<Self>,
+        request: http::Request<h2::RecvStream>,
+        mut respond: h2::server::SendResponse<Bytes>,
+        stop: watch::Receiver<bool>,
+    ) {
+        let (parts, _body) = request.into_parts();
+        let decided = {
+            let headers: Vec<Header<'_>> = parts
+                .headers
+                .iter()
+                .map(|(name, value)| Header { name: name.as_str(), value: value.as_bytes() })
+                .collect();
+            let head = RequestHead::from_parts(
+                parts.method.as_str(),
+                parts.uri.path(),
+                parts.uri.query(),
+                &headers,
+            );
+            if headers.len() > self.config.max_headers {
+                Err(431)
+            } else {
+                match Handshake::decide(head, |path| self.routes.get(path).map(Route::resource)) {
+                    Decision::Stream(head) | Decision::Page(head) => Ok(Request::from_head(&head)),
+                    Decision::Refuse(status) => Err(status),
+                    _ => Err(400),
+                }
+            }
+        };
+        let request = match decided {
+            Ok(request) => request,
+            Err(status) => return refuse(&mut respond, status),
+        };
+        let Some(route) = self.routes.get(&request.path) else { return };
+        let head_only = request.method == "HEAD";
+        let response = match route {
+            Route::Page { content_type, body } => http::Response::builder()
+                .header("content-type", *content_type)
+                .header("content-length", body.len()),
+            Route::Hub(_) | Route::Handler(_) => {
+                let head = StreamHead { allow_origin: self.config.allow_origin.as_deref() };
+                if !head.is_valid() {
+                    return refuse(&mut respond, 500);
+                }
+                head.fields().fold(http::Response::builder(), |response, (name, value)| {
+                    response.header(name, value)
+                })
+            }
+        };
+        let Ok(response) = response.status(200).body(()) else {
+            return refuse(&mut respond, 500);
+        };
+        let Ok(send) = respond.send_response(response, head_only) else { return };
+        if head_only {
+            return;
+        }
+        let writer = StreamWriter { send, ended: false };
+        let io = ServerIo::new(Inner::H2(writer), self.runtime.clone(), self.config.write_timeout);
+        self.respond(request, route, io, stop).await;
+    }
+}
+
+/// Answers a refused request stream with `status` and no body.
+fn refuse(respond: &mut h2::server::SendResponse<Bytes>, status: u16) {
+    let mut response = http::Response::builder().status(status);
+    if status == 405 {
+        response = response.header("allow", "GET");
+    }
+    if let Ok(response) = response.body(()) {
+        let _ = respond.send_response(response, true);
+    }
+}
+
+/// One HTTP/2 response body: bytes are handed to the connection only
+/// when the client's flow-control window has room for them.
+pub(crate) struct StreamWriter {
+    send: h2::SendStream<Bytes>,
+    ended: bool,
+}
+
+impl StreamWriter {
+    /// Room for up to `want` bytes, waiting for the client's window.
+    fn poll_room(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
+        loop {
+            let room = self.send.capacity();
+            if room > 0 {
+                return Poll::Ready(Ok(room.min(want)));
+            }
+            self.send.reserve_capacity(want.min(MAX_RESERVE));
+            match std::task::ready!(self.send.poll_capacity(cx)) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Poll::Ready(Err(io_error(e))),
+                None => return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+            }
+        }
+    }
+
+    /// Sends all of `bytes` (slices of it, no copy) as the window allows.
+    pub(crate) fn poll_send(
+        &mut self,
+        cx: &mut Context<'_>,
+        bytes: &mut Bytes,
+    ) -> Poll<io::Result<()>> {
+        while !bytes.is_empty() {
+            let n = std::task::ready!(self.poll_room(cx, bytes.len()))?;
+            self.send.send_data(bytes.split_to(n), false).map_err(io_error)?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let n = std::task::ready!(self.poll_room(cx, buf.len()))?;
+        self.send.send_data(Bytes::copy_from_slice(&buf[..n]), false).map_err(io_error)?;
+        Poll::Ready(Ok(n))
+    }
+
+    /// Ready once the client reset the stream.
+    pub(crate) fn poll_reset(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.send.poll_reset(cx).map(|_| ())
+    }
+
+    /// Ends the stream cleanly (an empty DATA frame with END_STREAM).
+    pub(crate) fn end(&mut self) -> io::Result<()> {
+        if !self.ended {
+            self.ended = true;
+            self.send.send_data(Bytes::new(), true).map_err(io_error)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StreamWriter {
+    fn drop(&mut self) {
+        if !self.ended {
+            // Not ended cleanly (a failed write, a dropped handler): tell
+            // the client the stream is cut, not complete.
+            self.send.send_reset(h2::Reason::CANCEL);
+        }
+    }
+}
+
+fn io_error(e: h2::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, e)
+}
+
+/// A futures-io stream as the tokio-io one `h2` reads and writes.
+struct Compat<T>(T);
+
+impl<T: AsyncRead + Unpin> tokio::io::AsyncRead for Compat<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(Pin::new(&mut self.0).poll_read(cx, buf.initialize_unfilled()))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite + Unpin> tokio::io::AsyncWrite for Compat<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_close(cx)
+    }
+}

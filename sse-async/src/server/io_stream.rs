@@ -1,0 +1,193 @@
+//! The byte stream a server connection writes to, whatever carries it
+//! (TCP, TLS, one HTTP/2 stream), with every write bounded in time.
+
+#[cfg(feature = "http2")]
+use std::future::poll_fn;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_lite::AsyncWriteExt;
+use sse_hub::Encoded;
+
+use crate::runtime::Runtime;
+
+type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// What one server response writes to: a TCP connection, a TLS one, or
+/// an HTTP/2 stream. Stream handlers get an
+/// [`EventWriter`](crate::EventWriter) over it.
+///
+/// Every write and flush is bounded: when the peer stops taking bytes
+/// (its socket, or its HTTP/2 flow-control window, stays full) for the
+/// server's write timeout, the write fails with
+/// [`io::ErrorKind::TimedOut`] and the server lets the client go. A write
+/// that goes through at once never starts a timer.
+pub struct ServerIo<R: Runtime> {
+    inner: Inner<R>,
+    runtime: R,
+    limit: Duration,
+    /// Started when a write cannot proceed; dropped on progress.
+    stalled: Option<Timer>,
+}
+
+pub(crate) enum Inner<R: Runtime> {
+    Tcp(R::TcpStream),
+    #[cfg(feature = "rustls")]
+    Tls(Box<futures_rustls::server::TlsStream<R::TcpStream>>),
+    #[cfg(feature = "http2")]
+    H2(super::h2::StreamWriter),
+}
+
+impl<R: Runtime> std::fmt::Debug for ServerIo<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerIo")
+            .field("tls", &self.is_tls())
+            .field("http2", &self.is_http2())
+            .field("write_timeout", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> ServerIo<R> {
+    pub(crate) fn new(inner: Inner<R>, runtime: R, limit: Duration) -> Self {
+        Self { inner, runtime, limit, stalled: None }
+    }
+
+    /// Whether the connection is encrypted (TLS, and so every HTTP/2
+    /// stream the server serves).
+    pub fn is_tls(&self) -> bool {
+        !matches!(self.inner, Inner::Tcp(_))
+    }
+
+    /// Whether this is one stream of an HTTP/2 connection.
+    pub fn is_http2(&self) -> bool {
+        #[cfg(feature = "http2")]
+        if let Inner::H2(_) = self.inner {
+            return true;
+        }
+        false
+    }
+
+    /// The TCP connection under a plain HTTP/1.1 response.
+    pub(crate) fn tcp(&self) -> Option<&R::TcpStream> {
+        match &self.inner {
+            Inner::Tcp(stream) => Some(stream),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Ready once the peer has cancelled this response (an HTTP/2 reset);
+    /// never for HTTP/1.1, where a write failing is the only sign.
+    pub(crate) fn poll_cancelled(&mut self, _cx: &mut Context<'_>) -> Poll<()> {
+        #[cfg(feature = "http2")]
+        if let Inner::H2(stream) = &mut self.inner {
+            return stream.poll_reset(_cx);
+        }
+        Poll::Pending
+    }
+
+    /// Writes shared frames and flushes: over HTTP/2 the bytes go out
+    /// without a copy, sharing the hub's allocation.
+    pub(crate) async fn write_shared(&mut self, frames: Encoded) -> io::Result<()> {
+        #[cfg(feature = "http2")]
+        if let Inner::H2(_) = self.inner {
+            let mut bytes = bytes::Bytes::from_owner(frames);
+            return poll_fn(|cx| {
+                let polled = match &mut self.inner {
+                    Inner::H2(stream) => stream.poll_send(cx, &mut bytes),
+                    _ => Poll::Ready(Ok(())),
+                };
+                self.bounded(cx, polled)
+            })
+            .await;
+        }
+        self.write_all(&frames).await?;
+        self.flush().await
+    }
+
+    /// A pending write or flush counts against the write timeout; progress
+    /// resets it.
+    fn bounded<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let (runtime, limit) = (&self.runtime, self.limit);
+        let timer = self.stalled.get_or_insert_with(|| Box::pin(runtime.sleep(limit)));
+        if timer.as_mut().poll(cx).is_ready() {
+            self.stalled = None;
+            let stuck = "the client took no bytes for the write timeout";
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, stuck)));
+        }
+        Poll::Pending
+    }
+}
+
+impl<R: Runtime> AsyncRead for ServerIo<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match &mut self.get_mut().inner {
+            Inner::Tcp(stream) => Pin::new(stream).poll_read(cx, buf),
+            #[cfg(feature = "rustls")]
+            Inner::Tls(stream) => Pin::new(&mut **stream).poll_read(cx, buf),
+            // The request body of an event stream is not read.
+            #[cfg(feature = "http2")]
+            Inner::H2(_) => Poll::Ready(Ok(0)),
+        }
+    }
+}
+
+impl<R: Runtime> AsyncWrite for ServerIo<R> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = match &mut this.inner {
+            Inner::Tcp(stream) => Pin::new(stream).poll_write(cx, buf),
+            #[cfg(feature = "rustls")]
+            Inner::Tls(stream) => Pin::new(&mut **stream).poll_write(cx, buf),
+            #[cfg(feature = "http2")]
+            Inner::H2(stream) => stream.poll_write(cx, buf),
+        };
+        this.bounded(cx, polled)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = match &mut this.inner {
+            Inner::Tcp(stream) => Pin::new(stream).poll_flush(cx),
+            #[cfg(feature = "rustls")]
+            Inner::Tls(stream) => Pin::new(&mut **stream).poll_flush(cx),
+            // The connection's task sends what the stream queued.
+            #[cfg(feature = "http2")]
+            Inner::H2(_) => Poll::Ready(Ok(())),
+        };
+        this.bounded(cx, polled)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = match &mut this.inner {
+            Inner::Tcp(stream) => Pin::new(stream).poll_close(cx),
+            #[cfg(feature = "rustls")]
+            Inner::Tls(stream) => Pin::new(&mut **stream).poll_close(cx),
+            #[cfg(feature = "http2")]
+            Inner::H2(stream) => Poll::Ready(stream.end()),
+        };
+        this.bounded(cx, polled)
+    }
+}
