@@ -49,15 +49,18 @@ pub use sse_async::{
     BodyStream, ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Encoded,
     EventReader, EventSource, EventWriter, Executor, Hub, HubConfig, MessageEvent, PublishError,
     ReadError, ReaderConfig, Request, Requester, Response, Runtime, SendError, Server,
-    ServerConfig, Subscription, Target, Task, TcpConnector, Transport, Update,
-    DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS,
-    DEFAULT_MAX_HEAD_BYTES, DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
-    MAX_REPLAY_EVENTS,
+    ServerConfig, ServerIo, ServerStats, Subscription, Target, Task, TcpConnector, Transport,
+    Update, DEFAULT_BACKLOG, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
+    DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER,
+    DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, DEFAULT_SEND_BUFFER,
+    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
 };
 
 #[cfg(feature = "rustls")]
-pub use sse_async::{pem_certificates, pem_private_key, TlsConnector, TlsError, TlsOptions};
+pub use sse_async::{
+    pem_certificates, pem_private_key, ServerTls, TlsConnector, TlsError, TlsOptions,
+};
 
 /// async-std's executor; timers and TCP from async-io.
 #[cfg(feature = "async-std")]

@@ -59,11 +59,12 @@ pub use runtime::{Tokio, TokioIo};
 pub use sse_async::{
     BodyStream, ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Encoded,
     Hub, HubConfig, MessageEvent, PublishError, ReadError, ReaderConfig, Request, Requester,
-    Response, Runtime, SendError, ServerConfig, Subscription, Target, Transport, Update,
-    DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS,
-    DEFAULT_MAX_HEAD_BYTES, DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER, DEFAULT_REPLAY_BYTES,
-    DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
-    MAX_REPLAY_EVENTS,
+    Response, Runtime, SendError, ServerConfig, ServerIo, ServerStats, Subscription, Target,
+    Transport, Update, DEFAULT_BACKLOG, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
+    DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER,
+    DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, DEFAULT_SEND_BUFFER,
+    DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,
 };
 
 /// Writes events to a tokio `AsyncWrite` (wrapped in [`TokioIo`]).
@@ -80,4 +81,4 @@ pub type TcpConnector = sse_async::TcpConnector<Tokio>;
 #[cfg(feature = "rustls")]
 pub type TlsConnector = sse_async::TlsConnector<Tokio>;
 #[cfg(feature = "rustls")]
-pub use sse_async::{pem_certificates, pem_private_key, TlsError, TlsOptions};
+pub use sse_async::{pem_certificates, pem_private_key, ServerTls, TlsError, TlsOptions};

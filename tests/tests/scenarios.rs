@@ -11,8 +11,8 @@ use std::time::Duration;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use sse_async_std::{
     pem_certificates, pem_private_key, AsyncStd, ClientConfig, ClientError, EventSource,
-    EventWriter, Hub, HubConfig, Runtime, Server, ServerConfig, Smol, TlsConnector, TlsOptions,
-    Transport, Update,
+    EventWriter, Hub, HubConfig, Runtime, Server, ServerConfig, ServerStats, Smol, TlsConnector,
+    TlsOptions, Transport, Update,
 };
 use sse_core::{FailReason, Frame, ParseError, ReconnectConfig, ReconnectMode};
 use sse_tokio::Tokio;
@@ -1018,3 +1018,181 @@ async fn client_certificate<R: Runtime>(rt: R) {
     assert_eq!(requests.lock().unwrap().len(), 1, "only the certified client was served");
 }
 on_every_runtime!(a_client_certificate_is_presented_when_asked_for, client_certificate);
+
+/// Serves `server` on a listener bound with its own backlog; the address
+/// and the server's counters.
+async fn start_counted<R: Runtime>(
+    rt: &R,
+    server: Server<R>,
+) -> (std::net::SocketAddr, ServerStats) {
+    let listener = server.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = rt.local_addr(&listener).unwrap();
+    let stats = server.stats();
+    rt.spawn(async move {
+        let _ = server.serve(listener, std::future::pending()).await;
+    });
+    (addr, stats)
+}
+
+async fn wait_until<R: Runtime>(rt: &R, what: &str, within: Duration, done: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < within, "not within {within:?}: {what}");
+        rt.sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Clients that ask for a large page and never read are let go within the
+/// write timeout (they used to hold their connections and send queues
+/// for good).
+async fn page_non_readers<R: Runtime>(rt: R) {
+    let config =
+        ServerConfig { write_timeout: Duration::from_millis(300), ..ServerConfig::default() };
+    let server = Server::with_runtime(rt.clone()).with_config(config).page(
+        "/big",
+        "application/octet-stream",
+        vec![b'x'; 8 << 20],
+    );
+    let (addr, stats) = start_counted(&rt, server).await;
+    let mut clients = Vec::new();
+    for _ in 0..20 {
+        let mut client = rt.connect("127.0.0.1", addr.port()).await.unwrap();
+        client.write_all(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+        clients.push(client);
+    }
+    wait_until(&rt, "20 connections", Duration::from_secs(5), || stats.connections() == 20).await;
+    wait_until(&rt, "non-readers dropped", Duration::from_secs(5), || stats.connections() == 0)
+        .await;
+    drop(clients);
+}
+on_every_runtime!(page_clients_that_do_not_read_are_dropped, page_non_readers);
+
+/// A stream client that stopped reading while its socket filled is let go
+/// within the write timeout, keep-alives included, once the stream goes
+/// quiet.
+async fn quiet_non_reader<R: Runtime>(rt: R) {
+    let hub = Hub::new(HubConfig { queue_frames: 10_000, ..HubConfig::default() });
+    let config = ServerConfig {
+        write_timeout: Duration::from_millis(300),
+        keep_alive: Some(Duration::from_millis(50)),
+        ..ServerConfig::default()
+    };
+    let server = Server::with_runtime(rt.clone()).with_config(config).hub("/events", hub.clone());
+    let (addr, stats) = start_counted(&rt, server).await;
+    let mut client = rt.connect("127.0.0.1", addr.port()).await.unwrap();
+    client.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    wait_until(&rt, "a subscriber", Duration::from_secs(5), || hub.subscriber_count() == 1).await;
+    // A burst that fills both sockets' buffers, then silence.
+    let data = "y".repeat(2000);
+    for n in 0..3000 {
+        hub.publish(&Frame::new().id(&n.to_string()).data(&data)).unwrap();
+    }
+    wait_until(&rt, "the non-reader dropped", Duration::from_secs(5), || stats.connections() == 0)
+        .await;
+    assert_eq!(hub.subscriber_count(), 0);
+    drop(client);
+}
+on_every_runtime!(stream_clients_that_stopped_reading_are_dropped, quiet_non_reader);
+
+/// At the connection limit a new client is answered 503 with Retry-After
+/// at once, and counted; once a connection closes, clients are served
+/// again.
+async fn connection_limit<R: Runtime>(rt: R) {
+    let hub = Hub::new(HubConfig::default());
+    let config = ServerConfig {
+        max_connections: 2,
+        retry_after: Duration::from_secs(3),
+        ..ServerConfig::default()
+    };
+    let server = Server::with_runtime(rt.clone()).with_config(config).hub("/events", hub.clone());
+    let (addr, stats) = start_counted(&rt, server).await;
+    let open = |rt: R| async move {
+        let mut client = rt.connect("127.0.0.1", addr.port()).await.unwrap();
+        client.write_all(b"GET /events HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+        let mut head = vec![0u8; 512];
+        let n = client.read(&mut head).await.unwrap();
+        head.truncate(n);
+        (client, String::from_utf8(head).unwrap())
+    };
+    let (first, head) = open(rt.clone()).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (_second, head) = open(rt.clone()).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let asked = std::time::Instant::now();
+    let (_third, head) = open(rt.clone()).await;
+    assert!(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{head}");
+    assert!(head.contains("\r\nRetry-After: 3\r\n"), "{head}");
+    assert!(asked.elapsed() < Duration::from_secs(1), "answered at once");
+    assert_eq!(stats.refused(), 1);
+    drop(first);
+    wait_until(&rt, "a free slot", Duration::from_secs(5), || stats.connections() == 1).await;
+    let (_fourth, head) = open(rt.clone()).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+}
+on_every_runtime!(at_the_connection_limit_new_clients_get_503, connection_limit);
+
+/// A burst of connections larger than std's old backlog of 128 waits in
+/// the listen queue (default 1024) instead of having its SYNs dropped.
+async fn backlog<R: Runtime>(rt: R) {
+    let server: Server<R> = Server::with_runtime(rt.clone());
+    // Bound, never accepting: only the kernel's queue holds the burst.
+    let listener = server.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let port = rt.local_addr(&listener).unwrap().port();
+    let tasks: Vec<_> = (0..600)
+        .map(|_| {
+            let rt2 = rt.clone();
+            let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+            rt.spawn(async move {
+                // A dropped SYN is retried after a second: 800 ms tells.
+                let limit = rt2.sleep(Duration::from_millis(800));
+                let connecting = rt2.connect("127.0.0.1", port);
+                let connected = futures_lite::future::or(async { Some(connecting.await) }, async {
+                    limit.await;
+                    None
+                })
+                .await;
+                let _ = done_tx.send(matches!(connected, Some(Ok(_))));
+                rt2.sleep(Duration::from_secs(2)).await;
+                drop(connected);
+            });
+            done_rx
+        })
+        .collect();
+    let mut connected = 0;
+    for task in tasks {
+        connected += usize::from(task.await.unwrap());
+    }
+    assert_eq!(connected, 600, "every connection of the burst was queued");
+    drop(listener);
+}
+on_every_runtime!(a_burst_of_connections_waits_in_the_backlog, backlog);
+
+/// Each connection's kernel send buffer is capped: a client that stops
+/// reading pins at most that much kernel memory (Linux's `ss` shows the
+/// socket's send buffer, `tb`, and queue).
+async fn send_buffer_cap<R: Runtime>(rt: R) {
+    let server = Server::with_runtime(rt.clone()).page(
+        "/big",
+        "application/octet-stream",
+        vec![b'z'; 32 << 20],
+    );
+    let (addr, stats) = start_counted(&rt, server).await;
+    let mut client = rt.connect("127.0.0.1", addr.port()).await.unwrap();
+    client.write_all(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    wait_until(&rt, "the connection", Duration::from_secs(5), || stats.connections() == 1).await;
+    rt.sleep(Duration::from_millis(300)).await;
+    let ss = std::process::Command::new("ss")
+        .args(["-tmnH", "state", "established", &format!("( sport = :{} )", addr.port())])
+        .output()
+        .expect("ss (iproute2) is installed");
+    let out = String::from_utf8_lossy(&ss.stdout).into_owned();
+    let tb: usize = out
+        .split([',', '(', ')'])
+        .find_map(|field| field.strip_prefix("tb")?.parse().ok())
+        .unwrap_or_else(|| panic!("no tb in {out:?}"));
+    // Linux doubles SO_SNDBUF: 64 KiB asked is 128 KiB held; uncapped,
+    // autotuning grows it to megabytes on loopback.
+    assert!(tb <= 2 * sse_async_std::DEFAULT_SEND_BUFFER, "send buffer {tb} B: {out}");
+    drop(client);
+}
+on_every_runtime!(kernel_send_buffering_is_capped_per_connection, send_buffer_cap);

@@ -131,7 +131,7 @@ impl<R: Runtime> Server<R> {
         if head_only {
             return;
         }
-        let writer = StreamWriter { send, ended: false };
+        let writer = StreamWriter { send, ended: false, broken: false };
         let io = ServerIo::new(Inner::H2(writer), self.runtime.clone(), self.config.write_timeout);
         self.respond(request, route, io, stop).await;
     }
@@ -153,6 +153,8 @@ fn refuse(respond: &mut h2::server::SendResponse<Bytes>, status: u16) {
 pub(crate) struct StreamWriter {
     send: h2::SendStream<Bytes>,
     ended: bool,
+    /// A write failed or timed out: the stream is reset, not ended.
+    broken: bool,
 }
 
 impl StreamWriter {
@@ -203,23 +205,32 @@ impl StreamWriter {
         self.send.poll_reset(cx).map(|_| ())
     }
 
-    /// Ends the stream cleanly (an empty DATA frame with END_STREAM).
+    /// Marks the stream cut: it will be reset instead of ended.
+    pub(crate) fn break_off(&mut self) {
+        self.broken = true;
+    }
+
+    /// Ends the stream: cleanly (an empty DATA frame with END_STREAM), or
+    /// with a reset when a write failed or timed out, so the client knows
+    /// the stream was cut rather than complete.
     pub(crate) fn end(&mut self) -> io::Result<()> {
-        if !self.ended {
-            self.ended = true;
-            self.send.send_data(Bytes::new(), true).map_err(io_error)?;
+        if self.ended {
+            return Ok(());
         }
-        Ok(())
+        self.ended = true;
+        if self.broken {
+            self.send.send_reset(h2::Reason::CANCEL);
+            return Ok(());
+        }
+        self.send.send_data(Bytes::new(), true).map_err(io_error)
     }
 }
 
 impl Drop for StreamWriter {
     fn drop(&mut self) {
-        if !self.ended {
-            // Not ended cleanly (a failed write, a dropped handler): tell
-            // the client the stream is cut, not complete.
-            self.send.send_reset(h2::Reason::CANCEL);
-        }
+        // A handler that returned ends its stream; one whose write failed
+        // resets it.
+        let _ = self.end();
     }
 }
 

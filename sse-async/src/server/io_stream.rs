@@ -81,12 +81,28 @@ impl<R: Runtime> ServerIo<R> {
         }
     }
 
-    /// Ready once the peer has cancelled this response (an HTTP/2 reset);
-    /// never for HTTP/1.1, where a write failing is the only sign.
-    pub(crate) fn poll_cancelled(&mut self, _cx: &mut Context<'_>) -> Poll<()> {
-        #[cfg(feature = "http2")]
-        if let Inner::H2(stream) = &mut self.inner {
-            return stream.poll_reset(_cx);
+    /// Ready once the client is gone: it closed its side of the
+    /// connection (an event-stream client sends nothing after its request,
+    /// so end of input means it left), or reset its HTTP/2 stream. Lets a
+    /// quiet stream free its subscriber and connection slot at once
+    /// instead of at the next write that fails.
+    pub(crate) fn poll_cancelled(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut ignored = [0u8; 64];
+        // A few reads at most per wake: bytes a client sends anyway are
+        // dropped, and a flood cannot keep this poll running.
+        for _ in 0..4 {
+            let polled = match &mut self.inner {
+                Inner::Tcp(stream) => Pin::new(stream).poll_read(cx, &mut ignored),
+                #[cfg(feature = "rustls")]
+                Inner::Tls(stream) => Pin::new(&mut **stream).poll_read(cx, &mut ignored),
+                #[cfg(feature = "http2")]
+                Inner::H2(stream) => return stream.poll_reset(cx),
+            };
+            match polled {
+                Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(()),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Pending => return Poll::Pending,
+            }
         }
         Poll::Pending
     }
@@ -117,14 +133,22 @@ impl<R: Runtime> ServerIo<R> {
         cx: &mut Context<'_>,
         polled: Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
-        if polled.is_ready() {
+        if let Poll::Ready(result) = polled {
             self.stalled = None;
-            return polled;
+            #[cfg(feature = "http2")]
+            if let (Err(_), Inner::H2(stream)) = (&result, &mut self.inner) {
+                stream.break_off();
+            }
+            return Poll::Ready(result);
         }
         let (runtime, limit) = (&self.runtime, self.limit);
         let timer = self.stalled.get_or_insert_with(|| Box::pin(runtime.sleep(limit)));
         if timer.as_mut().poll(cx).is_ready() {
             self.stalled = None;
+            #[cfg(feature = "http2")]
+            if let Inner::H2(stream) = &mut self.inner {
+                stream.break_off();
+            }
             let stuck = "the client took no bytes for the write timeout";
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, stuck)));
         }

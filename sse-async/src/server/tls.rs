@@ -18,14 +18,12 @@ use crate::tls::{pem_certificates, pem_private_key, TlsError};
 /// six HTTP/1.1 connections per origin for each.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use sse_async::{Hub, HubConfig, Runtime, Server, ServerTls};
-/// # #[derive(Clone, Default)] struct MyRuntime;
-/// # fn server<R: Runtime + Default>() -> Result<Server<R>, Box<dyn std::error::Error>> {
-/// let tls = ServerTls::from_pem(&std::fs::read("cert.pem")?, &std::fs::read("key.pem")?)?;
-/// let server = Server::<R>::new().hub("/events", Hub::new(HubConfig::default())).with_tls(tls);
-/// # Ok(server) }
-/// # Ok(()) }
+/// use sse_async::{Hub, Runtime, Server, ServerTls};
+///
+/// fn secure<R: Runtime + Default>(hub: Hub) -> Result<Server<R>, Box<dyn std::error::Error>> {
+///     let tls = ServerTls::from_pem(&std::fs::read("cert.pem")?, &std::fs::read("key.pem")?)?;
+///     Ok(Server::<R>::new().hub("/events", hub).with_tls(tls))
+/// }
 /// ```
 #[derive(Clone)]
 pub struct ServerTls {
