@@ -9,6 +9,7 @@ mod output;
 mod parse;
 mod serve;
 mod tail;
+mod tls;
 
 /// Exit statuses, for scripts.
 pub(crate) mod exit {

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use sse_core::http::{write_stream_head, StreamHead};
 use sse_core::Frame;
+use sse_tokio::demo::DemoConfig;
 use sse_tokio::{Hub, HubConfig, Server, ServerConfig, MAX_REPLAY_EVENTS};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::net::TcpListener;
 
 use crate::exit;
+use crate::tls::TlsArgs;
 
 const PAGE: &str = include_str!("page.html");
 
@@ -22,6 +24,7 @@ const PAGE: &str = include_str!("page.html");
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   tail -f app.log | sse serve            # then open http://127.0.0.1:8080/
+  sse serve --tls-cert cert.pem --tls-key key.pem < events.txt   # HTTPS + HTTP/2
   sse serve --json --event metric --file metrics.jsonl --addr 0.0.0.0:9000")]
 pub(crate) struct Args {
     /// Read lines from this file instead of stdin.
@@ -50,17 +53,25 @@ pub(crate) struct Args {
     /// (with a message) and the server keeps running.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_line: usize,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// The demo: a ticker publishing `{message, timestamp}` every second,
 /// with a page that shows it live and resumes after a reconnect.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:
-  sse demo                    # then open http://127.0.0.1:8080/")]
+#[command(after_help = "Examples:
+  sse demo                      # then open http://127.0.0.1:8080/
+  sse demo --tls-self-signed    # HTTPS and HTTP/2: https://localhost:8080/")]
 pub(crate) struct DemoArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// Milliseconds between ticks.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    every: u64,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, u8> {
@@ -75,18 +86,34 @@ async fn ctrl_c() {
 }
 
 pub(crate) async fn demo(args: DemoArgs) -> u8 {
+    let tls = match args.tls.load() {
+        Ok(tls) => tls,
+        Err(status) => return status,
+    };
     let listener = match bind(args.addr).await {
         Ok(listener) => listener,
         Err(status) => return status,
     };
     let addr = listener.local_addr().map_or(args.addr, |a| a);
-    eprintln!("sse: open http://{addr}/ (events at /events/stream); Ctrl-C stops");
-    match sse_tokio::demo::serve(listener, Duration::from_secs(1), ctrl_c()).await {
+    let base = origin(addr, tls.is_some());
+    eprintln!("sse: open {base}/ (events at /events/stream); Ctrl-C stops");
+    let config = DemoConfig { period: Duration::from_millis(args.every.max(1)), tls };
+    match sse_tokio::demo::serve_with(listener, config, ctrl_c()).await {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("sse: {e}");
             exit::IO
         }
+    }
+}
+
+/// The URL clients use: `https://localhost:PORT` over TLS on a loopback
+/// address (the name the certificate is for), else the address itself.
+fn origin(addr: SocketAddr, tls: bool) -> String {
+    match (tls, addr.ip().is_loopback()) {
+        (true, true) => format!("https://localhost:{}", addr.port()),
+        (true, false) => format!("https://{addr}"),
+        (false, _) => format!("http://{addr}"),
     }
 }
 
@@ -110,6 +137,10 @@ pub(crate) async fn run(args: Args) -> u8 {
         },
         None => Box::new(tokio::io::stdin()),
     };
+    let tls = match args.tls.load() {
+        Ok(tls) => tls,
+        Err(status) => return status,
+    };
     let listener = match bind(args.addr).await {
         Ok(listener) => listener,
         Err(status) => return status,
@@ -117,7 +148,8 @@ pub(crate) async fn run(args: Args) -> u8 {
     let replay = args.replay.clamp(1, MAX_REPLAY_EVENTS);
     let hub = Hub::new(HubConfig { replay_events: replay, ..HubConfig::default() });
     let addr = listener.local_addr().map_or(args.addr, |a| a);
-    eprintln!("sse: serving http://{addr}/ (events at /events); Ctrl-C stops");
+    let base = origin(addr, tls.is_some());
+    eprintln!("sse: serving {base}/ (events at /events); Ctrl-C stops");
     tokio::spawn(publish(input, hub.clone(), args.event.clone(), args.json, args.max_line));
     let config = ServerConfig {
         keep_alive: (args.keep_alive > 0).then(|| Duration::from_secs(args.keep_alive)),
@@ -130,11 +162,14 @@ pub(crate) async fn run(args: Args) -> u8 {
         serde_json::to_string(t).unwrap_or_default().replace('<', "\\u003c")
     });
     let page = PAGE.replace("/*TYPES*/", &types);
-    let server = Server::new().with_config(config).hub("/events", hub).page(
+    let mut server = Server::new().with_config(config).hub("/events", hub).page(
         "/",
         "text/html; charset=utf-8",
         page,
     );
+    if let Some(tls) = tls {
+        server = server.with_tls(tls);
+    }
     match server.serve(listener, ctrl_c()).await {
         Ok(()) => 0,
         Err(e) => {

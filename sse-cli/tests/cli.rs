@@ -511,3 +511,96 @@ fn tail_prints_comments_when_asked() {
     let output = sse(&["tail", "--comments", "--max-events", "1", "--timeout", "10", &url], b"");
     assert!(String::from_utf8_lossy(&output.stdout).starts_with(": ping\n"));
 }
+
+/// `--tls-self-signed`: the demo serves HTTPS with a certificate made
+/// now, prints its fingerprint and writes it as PEM; `sse tail --cacert`
+/// trusts that file and gets ticks. `serve` takes a certificate and key
+/// from files.
+#[test]
+fn serve_and_demo_over_tls() {
+    let port = free_port();
+    let mut demo = Running(
+        Command::new(SSE)
+            .args(["demo", "--tls-self-signed", "--addr", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut status = BufReader::new(demo.0.stderr.take().unwrap());
+    let (mut pem_path, mut fingerprint) = (None, None);
+    let mut line = String::new();
+    while !line.contains("open https://") {
+        line.clear();
+        assert!(status.read_line(&mut line).unwrap() > 0, "the demo exited early");
+        if let Some(path) = line.trim().strip_prefix("sse: self-signed certificate written to ") {
+            pem_path = Some(path.to_owned());
+        }
+        if let Some(print) = line.trim().strip_prefix("sse: certificate SHA-256 fingerprint ") {
+            fingerprint = Some(print.to_owned());
+        }
+    }
+    assert!(line.contains(&format!("https://localhost:{port}/")), "{line}");
+    let pem_path = pem_path.expect("the PEM path is printed");
+    let pem = std::fs::read_to_string(&pem_path).unwrap();
+    let der = sse_tokio::pem_certificates(pem.as_bytes()).unwrap().remove(0);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &der);
+    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(fingerprint.as_deref(), Some(hex.join(":").as_str()));
+
+    let url = format!("https://localhost:{port}/events/stream");
+    let common = ["tail", "--json", "--wait", "--max-events", "2", "--timeout", "30"];
+    let output = sse(&[&common[..], &["--cacert", &pem_path, &url]].concat(), b"");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(json_lines(&output.stdout).len(), 2);
+    // Without trusting it, the certificate is refused.
+    let refused = sse(&[&common[..], &[&url[..]]].concat(), b"");
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    drop(demo);
+
+    // serve --tls-cert/--tls-key with files of the user's.
+    let dir = std::env::temp_dir().join(format!("sse-cli-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, generated.cert.pem()).unwrap();
+    std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+    let port = free_port();
+    let mut server = Running(
+        Command::new(SSE)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("https://localhost:{port}/events");
+    let mut tail = Running(
+        Command::new(SSE)
+            .args(["tail", "--json", "--wait", "--max-events", "1", "--timeout", "30"])
+            .args(["--cacert", cert.to_str().unwrap(), &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut status = BufReader::new(tail.0.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("connected to") {
+        line.clear();
+        assert!(status.read_line(&mut line).unwrap() > 0, "tail exited before connecting");
+    }
+    feed(&mut server, 1..=1);
+    let mut out = String::new();
+    tail.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(out.contains("\"data\":\"line 1\""), "{out}");
+    // A key that does not parse is a usage error with a message.
+    std::fs::write(&key, "not a key").unwrap();
+    let bad = sse(
+        &["serve", "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("key.pem"), "{}", stderr(&bad));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -216,6 +216,34 @@ impl Hub {
         Subscription { backlog, live: Some(live), shared: Arc::clone(&self.shared), pending: None }
     }
 
+    /// Ends every current subscription once it has received what was
+    /// already published: their clients reconnect with their last id and
+    /// resume from the replay ring, nothing lost. New subscriptions are
+    /// unaffected. For moving clients off an instance before it stops, or
+    /// (in the demo) showing a resume.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use sse_core::Frame;
+    /// use sse_hub::{Hub, HubConfig};
+    ///
+    /// let hub = Hub::new(HubConfig::default());
+    /// let mut sub = hub.subscribe(None);
+    /// hub.publish(&Frame::new().id("1").data("a")).unwrap();
+    /// hub.disconnect_all();
+    /// assert_eq!(&*sub.recv().await.unwrap(), b"id: 1\ndata: a\n\n");
+    /// assert!(sub.recv().await.is_none(), "then it ends");
+    /// assert_eq!(hub.subscriber_count(), 0);
+    /// # }
+    /// ```
+    pub fn disconnect_all(&self) {
+        let mut state = self.lock();
+        // Dropping the only sender closes the old channel: its receivers
+        // drain what is queued, then end.
+        state.live = broadcast::channel(self.shared.config.queue_frames.max(1)).0;
+    }
+
     /// Subscribers connected now.
     pub fn subscriber_count(&self) -> usize {
         self.lock().live.receiver_count()

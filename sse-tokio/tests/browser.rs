@@ -17,11 +17,9 @@ use tokio::net::TcpListener;
 
 const PAGE: &str = include_str!("../src/demo.html");
 
-fn chromium() -> Option<&'static str> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-}
+mod support;
+
+use support::cdp::chromium;
 
 struct Browser(Child);
 
@@ -157,4 +155,117 @@ async fn browser_receives_events_and_resumes_after_a_cut() {
         Some(&Some("3".to_owned())),
         "the browser resumed from the last event it got"
     );
+}
+
+/// The page of the HTTP/2 test: ten `EventSource`s to one origin, each
+/// reporting its first event; the page reports its protocol too.
+const TEN_SOURCES: &str = r#"<!doctype html><meta charset="utf-8"><title>ten</title><script>
+  const proto = performance.getEntriesByType('navigation')[0].nextHopProtocol;
+  fetch('/ack?proto=' + encodeURIComponent(proto));
+  for (let i = 0; i < 10; i++) {
+    const source = new EventSource('/events?source=' + i);
+    let reported = false;
+    source.onmessage = (e) => {
+      if (reported) return;
+      reported = true;
+      fetch('/ack?source=' + i + '&id=' + encodeURIComponent(e.lastEventId));
+    };
+  }
+</script>"#;
+
+/// Over HTTPS and HTTP/2 a page opens ten `EventSource`s to one origin and
+/// every one receives events (over HTTP/1.1 the seventh would wait for
+/// one of the browser's six connections), on one connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_event_sources_over_https_and_http2() {
+    use sse_tokio::{Hub, HubConfig, ServerTls};
+    let Some(chromium) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium for the browser test");
+        eprintln!("NOTICE: chromium not found; browser test not run (install Debian's `chromium`)");
+        return;
+    };
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let tls = ServerTls::from_pem(
+        generated.cert.pem().as_bytes(),
+        generated.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let hub = Hub::new(HubConfig::default());
+    let acks = Arc::new(Mutex::new(Vec::<String>::new()));
+    let ack_seen = Arc::clone(&acks);
+    let server = Server::new()
+        .page("/ten", "text/html; charset=utf-8", TEN_SOURCES)
+        .hub("/events", hub.clone())
+        .stream("/ack", move |request, _writer| {
+            let acks = Arc::clone(&ack_seen);
+            async move {
+                acks.lock().unwrap().push(request.query.unwrap_or_default());
+            }
+        })
+        .with_tls(tls);
+    let stats = server.stats();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    let publisher = tokio::spawn(async move {
+        for n in 1u64.. {
+            let _ = hub.publish(&Frame::new().id(&n.to_string()).data("tick"));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+
+    let profile = std::env::temp_dir().join(format!("sse-browser-h2-{}", std::process::id()));
+    let browser = Browser(
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                // The test's own certificate.
+                "--ignore-certificate-errors",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("https://localhost:{}/ten", addr.port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium"),
+    );
+    let sources = |acks: &[String]| {
+        let mut seen: Vec<&str> =
+            acks.iter().filter_map(|a| a.strip_prefix("source=")?.split('&').next()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    };
+    let mut most_streams = 0;
+    for _ in 0..600 {
+        most_streams = most_streams.max(stats.streams());
+        if sources(&acks.lock().unwrap()) == 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let connections = stats.connections();
+    drop(browser);
+    let _ = std::fs::remove_dir_all(&profile);
+    publisher.abort();
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), serving).await;
+
+    let acks = acks.lock().unwrap();
+    assert_eq!(sources(&acks), 10, "every EventSource received events: {acks:?}");
+    assert!(acks.iter().any(|a| a == "proto=h2"), "the page came over HTTP/2: {acks:?}");
+    assert_eq!(most_streams, 10, "ten streams open at once");
+    assert!(connections <= 2, "the streams shared a connection ({connections} open)");
 }
