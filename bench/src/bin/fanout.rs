@@ -1,9 +1,16 @@
 //! Fan-out benchmark: one publisher, N subscribers on loopback.
 //!
 //! ```text
-//! cargo run --release -p sse-bench --bin fanout -- [--subscribers N] [--events E] [--rate R] [--server ours|axum|both]
+//! cargo run --release -p sse-bench --bin fanout -- [--subscribers N] [--events E] [--rate R] [--server KINDS] [--streams-per-connection K]
 //! cargo run --release -p sse-bench --bin fanout -- --server ours --subscribers 10000 --rate 10 --duration 60
+//! cargo run --release -p sse-bench --bin fanout -- --server transports --subscribers 1000 --events 300 --rate 100
 //! ```
+//!
+//! KINDS: `both` (sse-tokio, axum+broadcast; the default), `ours`, `axum`,
+//! `transports` (sse-tokio over plain HTTP/1.1, HTTP/1.1 over TLS, HTTP/2
+//! over TLS with K streams per connection (100 by default), and
+//! sse-tokio's zero-copy `EventStream` on axum), or a comma-separated list
+//! of row names.
 //!
 //! `--duration S` makes it a soak: E = R × S events at a steady rate. Every
 //! client checks that ids arrive consecutively, so the row reports events
@@ -59,6 +66,7 @@ struct Args {
     events: u64,
     rate: u64,
     server: String,
+    streams_per_connection: usize,
 }
 
 /// The server's peak resident memory (VmHWM), in KiB.
@@ -73,7 +81,13 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn args() -> Args {
-    let mut a = Args { subscribers: 1000, events: 200, rate: 100, server: "both".into() };
+    let mut a = Args {
+        subscribers: 1000,
+        events: 200,
+        rate: 100,
+        server: "both".into(),
+        streams_per_connection: 100,
+    };
     let mut duration = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -83,6 +97,9 @@ fn args() -> Args {
             "--events" => a.events = value().parse().expect("a number"),
             "--rate" => a.rate = value().parse().expect("a number"),
             "--server" => a.server = value(),
+            "--streams-per-connection" => {
+                a.streams_per_connection = value().parse::<usize>().expect("a number").max(1);
+            }
             "--duration" => duration = Some(value().parse::<u64>().expect("seconds")),
             other => panic!("unknown flag {other}"),
         }
@@ -100,8 +117,9 @@ fn main() {
         let n: usize = argv[3].parse().unwrap();
         let events: u64 = argv[4].parse().unwrap();
         let limit: u64 = argv[5].parse().unwrap();
+        let transport = Transport::parse(&argv[6..]);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(client(addr, n, events, Duration::from_secs(limit)));
+        runtime.block_on(client(addr, n, events, Duration::from_secs(limit), transport));
         return;
     }
     let args = args();
@@ -110,11 +128,15 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let kinds: Vec<&str> = match args.server.as_str() {
-        "both" => vec!["sse-tokio", "axum+broadcast"],
-        "ours" => vec!["sse-tokio"],
-        "axum" => vec!["axum+broadcast"],
-        other => panic!("unknown server {other}"),
+        "both" => vec![PLAIN, AXUM_BROADCAST],
+        "ours" => vec![PLAIN],
+        "axum" => vec![AXUM_BROADCAST],
+        "transports" => vec![PLAIN, TLS, H2, AXUM_ZERO_COPY],
+        list => list.split(',').collect(),
     };
+    for kind in &kinds {
+        assert!(ALL.contains(kind), "unknown server {kind}; one of {ALL:?}");
+    }
     for kind in kinds {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -127,22 +149,98 @@ fn main() {
     }
 }
 
+/// The rows: sse-tokio's server over plain HTTP/1.1, over TLS, over
+/// HTTP/2 (TLS), its `EventStream` on axum, and axum's own `Sse`.
+const PLAIN: &str = "sse-tokio";
+const TLS: &str = "sse-tokio-tls";
+const H2: &str = "sse-tokio-h2";
+const AXUM_ZERO_COPY: &str = "axum+sse-tokio";
+const AXUM_BROADCAST: &str = "axum+broadcast";
+const ALL: [&str; 5] = [PLAIN, TLS, H2, AXUM_ZERO_COPY, AXUM_BROADCAST];
+
 enum Publisher {
     Ours(sse_tokio::Hub),
     Axum(tokio::sync::broadcast::Sender<(u64, u64)>),
 }
 
-async fn start(kind: &str) -> (std::net::SocketAddr, Publisher) {
+/// How the client process connects.
+#[derive(Clone, Debug)]
+enum Transport {
+    Plain,
+    /// HTTP/1.1 over TLS, trusting the certificate in this PEM file.
+    Tls(String),
+    /// HTTP/2 over TLS, this many streams per connection.
+    H2(String, usize),
+}
+
+impl Transport {
+    fn args(&self) -> Vec<String> {
+        match self {
+            Self::Plain => vec!["plain".into()],
+            Self::Tls(pem) => vec!["tls".into(), pem.clone()],
+            Self::H2(pem, k) => vec!["h2".into(), pem.clone(), k.to_string()],
+        }
+    }
+
+    fn parse(args: &[String]) -> Self {
+        match args.first().map(String::as_str) {
+            Some("tls") => Self::Tls(args[1].clone()),
+            Some("h2") => Self::H2(args[1].clone(), args[2].parse().unwrap()),
+            _ => Self::Plain,
+        }
+    }
+}
+
+/// A certificate for localhost, written as PEM for the client process.
+fn certificate() -> (sse_tokio::ServerTls, String) {
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let pem = generated.cert.pem();
+    let tls = sse_tokio::ServerTls::from_pem(
+        pem.as_bytes(),
+        generated.signing_key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("fanout-{}.pem", std::process::id()));
+    std::fs::write(&path, pem).unwrap();
+    (tls, path.to_string_lossy().into_owned())
+}
+
+async fn start(kind: &str, args: &Args) -> (std::net::SocketAddr, Publisher, Transport) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    if kind == "sse-tokio" {
-        let hub =
-            sse_tokio::Hub::new(sse_tokio::HubConfig { queue_frames: 1024, ..Default::default() });
+    let hub =
+        || sse_tokio::Hub::new(sse_tokio::HubConfig { queue_frames: 1024, ..Default::default() });
+    if [PLAIN, TLS, H2].contains(&kind) {
+        let hub = hub();
         let nodelay = std::env::var_os("FANOUT_NODELAY").is_some();
-        let config = sse_tokio::ServerConfig { nodelay, ..Default::default() };
-        let server = sse_tokio::Server::new().with_config(config).hub("/events", hub.clone());
+        let config =
+            sse_tokio::ServerConfig { nodelay, max_connections: 1 << 20, ..Default::default() };
+        let mut server = sse_tokio::Server::new().with_config(config).hub("/events", hub.clone());
+        let mut transport = Transport::Plain;
+        if kind != PLAIN {
+            let (tls, pem) = certificate();
+            server = server.with_tls(tls);
+            transport = if kind == H2 {
+                Transport::H2(pem, args.streams_per_connection)
+            } else {
+                Transport::Tls(pem)
+            };
+        }
         tokio::spawn(server.serve(listener, std::future::pending()));
-        (addr, Publisher::Ours(hub))
+        (addr, Publisher::Ours(hub), transport)
+    } else if kind == AXUM_ZERO_COPY {
+        use sse_tokio::axum::{EventStream, LastEventId};
+        let hub = hub();
+        let route_hub = hub.clone();
+        let app = axum::Router::new().route(
+            "/events",
+            axum::routing::get(move |LastEventId(last): LastEventId| {
+                let subscription = route_hub.subscribe(last.as_deref());
+                async move { EventStream::from_subscription(subscription) }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (addr, Publisher::Ours(hub), Transport::Plain)
     } else {
         use axum::response::sse::{Event, KeepAlive, Sse};
         let (tx, _) = tokio::sync::broadcast::channel::<(u64, u64)>(1024);
@@ -174,12 +272,12 @@ async fn start(kind: &str) -> (std::net::SocketAddr, Publisher) {
             }),
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
-        (addr, Publisher::Axum(tx))
+        (addr, Publisher::Axum(tx), Transport::Plain)
     }
 }
 
 async fn run(kind: &str, args: &Args) -> String {
-    let (addr, publisher) = start(kind).await;
+    let (addr, publisher, transport) = start(kind, args).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, rss_before) = usage();
     let exe = std::env::current_exe().unwrap();
@@ -192,6 +290,7 @@ async fn run(kind: &str, args: &Args) -> String {
             // How long the clients wait: the run plus a minute.
             &(args.events / args.rate.max(1) + 60).to_string(),
         ])
+        .args(transport.args())
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the client process");
@@ -239,65 +338,160 @@ async fn run(kind: &str, args: &Args) -> String {
     )
 }
 
-/// The client process: N connections, each counting events until it has
-/// seen the last id (or `limit` passes), recording latency and repeats.
-async fn client(addr: String, n: usize, events: u64, limit: Duration) {
-    let mut conns = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut stream = TcpStream::connect(&addr).await.expect("connect");
-        stream
-            .write_all(b"GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+/// A client connection's byte stream, plain or TLS.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// One subscriber's response body: bytes off an HTTP/1.1 connection
+/// (chunked or not), or an HTTP/2 stream.
+enum Body {
+    Raw { io: Box<dyn Io>, chunked: bool, decoder: ChunkedDecoder, rest: Vec<u8> },
+    H2(h2::RecvStream),
+}
+
+impl Body {
+    /// The next body bytes; `None` at the end.
+    async fn next(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Self::Raw { io, chunked, decoder, rest } => {
+                let raw = if rest.is_empty() {
+                    let mut buf = vec![0u8; 4096];
+                    let got = io.read(&mut buf).await.ok().filter(|&n| n > 0)?;
+                    buf.truncate(got);
+                    buf
+                } else {
+                    std::mem::take(rest)
+                };
+                if !*chunked {
+                    return Some(raw);
+                }
+                let (mut body, mut input) = (Vec::new(), &raw[..]);
+                while !input.is_empty() {
+                    let step = decoder.decode(input).ok()?;
+                    body.extend_from_slice(step.data);
+                    input = &input[step.consumed..];
+                    if step.done {
+                        break;
+                    }
+                }
+                Some(body)
+            }
+            Self::H2(recv) => {
+                let data = recv.data().await?.ok()?;
+                let _ = recv.flow_control().release_capacity(data.len());
+                Some(data.to_vec())
+            }
+        }
+    }
+}
+
+fn tls_connector(pem: &str, alpn: &[u8]) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in sse_tokio::pem_certificates(&std::fs::read(pem).unwrap()).unwrap() {
+        roots.add(cert).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+}
+
+fn localhost() -> rustls::pki_types::ServerName<'static> {
+    rustls::pki_types::ServerName::try_from("localhost").unwrap()
+}
+
+/// One HTTP/1.1 subscriber: connect (over TLS if given), ask, read the head.
+async fn open_http1(addr: &str, tls: Option<&tokio_rustls::TlsConnector>) -> Body {
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let mut io: Box<dyn Io> = match tls {
+        Some(tls) => Box::new(tls.connect(localhost(), tcp).await.expect("TLS")),
+        None => Box::new(tcp),
+    };
+    io.write_all(b"GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    loop {
+        let mut chunk = [0u8; 1024];
+        let got = io.read(&mut chunk).await.unwrap();
+        assert!(got > 0, "server closed before its head");
+        buf.extend_from_slice(&chunk[..got]);
+        let mut headers = [EMPTY_HEADER; 16];
+        if let Some(head) = parse_response(&buf, &mut headers, 8192).unwrap() {
+            assert_eq!(head.status, 200);
+            let chunked = head.framing().unwrap() == BodyFraming::Chunked;
+            let rest = buf[head.head_len..].to_vec();
+            return Body::Raw { io, chunked, decoder: ChunkedDecoder::new(), rest };
+        }
+    }
+}
+
+/// `n` HTTP/2 subscribers, `per_connection` streams on each connection.
+async fn open_h2(addr: &str, pem: &str, n: usize, per_connection: usize) -> Vec<Body> {
+    let tls = tls_connector(pem, b"h2");
+    let mut bodies = Vec::with_capacity(n);
+    while bodies.len() < n {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        let io = tls.connect(localhost(), tcp).await.expect("TLS");
+        let (send, connection) = h2::client::Builder::new()
+            .initial_connection_window_size(16 << 20)
+            .handshake::<_, bytes::Bytes>(io)
             .await
             .unwrap();
-        conns.push(stream);
+        tokio::spawn(connection);
+        let mut responses = Vec::new();
+        for _ in 0..per_connection.min(n - bodies.len()) {
+            let mut send = send.clone().ready().await.unwrap();
+            let request = http::Request::get("https://localhost/events").body(()).unwrap();
+            responses.push(send.send_request(request, true).unwrap().0);
+        }
+        for response in responses {
+            let response = response.await.unwrap();
+            assert_eq!(response.status(), 200);
+            bodies.push(Body::H2(response.into_body()));
+        }
     }
-    // Read every response head before saying READY.
-    let mut ready = Vec::with_capacity(n);
-    for mut stream in conns {
-        let mut buf = Vec::new();
-        let (framing, rest) = loop {
-            let mut chunk = [0u8; 1024];
-            let got = stream.read(&mut chunk).await.unwrap();
-            assert!(got > 0, "server closed before its head");
-            buf.extend_from_slice(&chunk[..got]);
-            let mut headers = [EMPTY_HEADER; 16];
-            if let Some(head) = parse_response(&buf, &mut headers, 8192).unwrap() {
-                assert_eq!(head.status, 200);
-                break (head.framing().unwrap(), buf[head.head_len..].to_vec());
+    bodies
+}
+
+/// The client process: N subscribers, each counting events until it has
+/// seen the last id (or `limit` passes), recording latency and repeats.
+async fn client(addr: String, n: usize, events: u64, limit: Duration, transport: Transport) {
+    // Every response head is read before saying READY.
+    let ready = match &transport {
+        Transport::Plain | Transport::Tls(_) => {
+            let tls = match &transport {
+                Transport::Tls(pem) => Some(tls_connector(pem, b"http/1.1")),
+                _ => None,
+            };
+            let mut bodies = Vec::with_capacity(n);
+            for _ in 0..n {
+                bodies.push(open_http1(&addr, tls.as_ref()).await);
             }
-        };
-        ready.push((stream, framing == BodyFraming::Chunked, rest));
-    }
+            bodies
+        }
+        Transport::H2(pem, per_connection) => open_h2(&addr, pem, n, *per_connection).await,
+    };
     println!("READY");
     std::io::stdout().flush().unwrap();
 
     let mut tasks = Vec::with_capacity(n);
-    for (mut stream, chunked, rest) in ready {
+    for mut body in ready {
         tasks.push(tokio::spawn(async move {
             let mut parser = Parser::new(vec![0u8; 4096]);
-            let mut decoder = ChunkedDecoder::new();
             let mut latencies = Vec::with_capacity(events as usize);
             // Ids arrive in order: anything at or below the last is a repeat.
             let (mut last_id, mut repeated) = (0u64, 0u64);
-            let mut pending = rest;
-            let mut buf = vec![0u8; 4096];
             let deadline = tokio::time::Instant::now() + limit;
             while last_id < events {
-                let mut body: Vec<u8> = Vec::new();
-                if chunked {
-                    let mut input = &pending[..];
-                    while !input.is_empty() {
-                        let step = decoder.decode(input).unwrap();
-                        body.extend_from_slice(step.data);
-                        input = &input[step.consumed..];
-                        if step.done {
-                            break;
-                        }
-                    }
-                } else {
-                    body = std::mem::take(&mut pending);
-                }
-                let mut rest = &body[..];
+                let Ok(Some(bytes)) = tokio::time::timeout_at(deadline, body.next()).await else {
+                    break;
+                };
+                let mut rest = &bytes[..];
                 while let Some(event) = parser.next(&mut rest) {
                     let event = event.unwrap();
                     let id: u64 = event.id.parse().unwrap_or(0);
@@ -309,14 +503,6 @@ async fn client(addr: String, n: usize, events: u64, limit: Duration) {
                     if let Ok(sent) = event.data.parse::<u64>() {
                         latencies.push(now_micros().saturating_sub(sent) as u32);
                     }
-                }
-                pending.clear();
-                if last_id >= events {
-                    break;
-                }
-                match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-                    Ok(Ok(got)) if got > 0 => pending.extend_from_slice(&buf[..got]),
-                    _ => break,
                 }
             }
             (latencies, repeated)
