@@ -119,27 +119,35 @@ fn feed(server: &mut Running, lines: std::ops::RangeInclusive<u32>) {
     stdin.flush().unwrap();
 }
 
-#[test]
-fn serve_from_a_pipe_read_by_tail_across_a_restart_loses_nothing() {
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/events");
-    let mut first = serve(port);
+/// `sse tail ARGS`, once it says it is connected; its status lines.
+fn tail_connected(args: &[&str]) -> (Running, BufReader<std::process::ChildStderr>) {
     let mut tail = Running(
         Command::new(SSE)
-            .args(["tail", "--json", "--wait", "--max-events", "50", "--reconnect-ms", "200"])
-            .args(["--timeout", "60", &url])
+            .arg("tail")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
-    // Publish once the tail is connected: a new subscriber gets live events.
     let mut status = BufReader::new(tail.0.stderr.take().unwrap());
     let mut line = String::new();
     while !line.contains("connected to") {
         line.clear();
         assert!(status.read_line(&mut line).unwrap() > 0, "tail exited before connecting");
     }
+    (tail, status)
+}
+
+#[test]
+fn serve_from_a_pipe_read_by_tail_across_a_restart_loses_nothing() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/events");
+    let mut first = serve(port);
+    let common = ["--json", "--wait", "--max-events", "50", "--reconnect-ms", "200"];
+    let (mut tail, mut status) =
+        tail_connected(&[&common[..], &["--timeout", "60", &url]].concat());
+    // Publish once the tail is connected: a new subscriber gets live events.
     feed(&mut first, 1..=30);
     let mut events = BufReader::new(tail.0.stdout.take().unwrap());
     let mut got = Vec::new();
@@ -575,21 +583,9 @@ fn serve_and_demo_over_tls() {
             .unwrap(),
     );
     let url = format!("https://localhost:{port}/events");
-    let mut tail = Running(
-        Command::new(SSE)
-            .args(["tail", "--json", "--wait", "--max-events", "1", "--timeout", "30"])
-            .args(["--cacert", cert.to_str().unwrap(), &url])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut status = BufReader::new(tail.0.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("connected to") {
-        line.clear();
-        assert!(status.read_line(&mut line).unwrap() > 0, "tail exited before connecting");
-    }
+    let args = ["--json", "--wait", "--max-events", "1", "--timeout", "30", "--cacert"];
+    let (mut tail, _status) =
+        tail_connected(&[&args[..], &[cert.to_str().unwrap(), &url]].concat());
     feed(&mut server, 1..=1);
     let mut out = String::new();
     tail.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();

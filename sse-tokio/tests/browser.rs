@@ -7,7 +7,6 @@
 //! the test fails under CI (`CI` set) and is skipped with a notice
 //! elsewhere.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,16 +18,7 @@ const PAGE: &str = include_str!("../src/demo.html");
 
 mod support;
 
-use support::cdp::chromium;
-
-struct Browser(Child);
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::cdp::{chromium, Page};
 
 #[derive(Default)]
 struct Seen {
@@ -103,26 +93,7 @@ async fn browser_receives_events_and_resumes_after_a_cut() {
         let _ = stopped.await;
     }));
 
-    let profile = std::env::temp_dir().join(format!("sse-browser-{}", std::process::id()));
-    let browser = Browser(
-        Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!("http://{addr}/?ack"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium"),
-    );
+    let browser = Page::open(chromium, &format!("http://{addr}/?ack"), &[]).await;
 
     // Bounded wait for all five acks.
     let mut done = false;
@@ -134,7 +105,6 @@ async fn browser_receives_events_and_resumes_after_a_cut() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(browser);
-    let _ = std::fs::remove_dir_all(&profile);
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), serving).await;
 
@@ -219,28 +189,9 @@ async fn ten_event_sources_over_https_and_http2() {
         }
     });
 
-    let profile = std::env::temp_dir().join(format!("sse-browser-h2-{}", std::process::id()));
-    let browser = Browser(
-        Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-                // The test's own certificate.
-                "--ignore-certificate-errors",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!("https://localhost:{}/ten", addr.port()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromium"),
-    );
+    // The test's own certificate: accepted without a prompt.
+    let url = format!("https://localhost:{}/ten", addr.port());
+    let browser = Page::open(chromium, &url, &["--ignore-certificate-errors"]).await;
     let sources = |acks: &[String]| {
         let mut seen: Vec<&str> =
             acks.iter().filter_map(|a| a.strip_prefix("source=")?.split('&').next()).collect();
@@ -258,7 +209,6 @@ async fn ten_event_sources_over_https_and_http2() {
     }
     let connections = stats.connections();
     drop(browser);
-    let _ = std::fs::remove_dir_all(&profile);
     publisher.abort();
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), serving).await;
