@@ -40,6 +40,8 @@ pub use tls::ServerTls;
 
 /// Most bytes gathered from the queue into one write for a lagging reader.
 const BATCH_BYTES: usize = 16 * 1024;
+/// Passes of a hub stream's loop between looks at whether its client left.
+const CHECK_EVERY: u32 = 16;
 
 /// Default time a client has to send its request head (and, over TLS, to
 /// finish the TLS handshake first).
@@ -376,19 +378,23 @@ impl<R: Runtime> Server<R> {
     /// One accepted connection: TLS first if configured (HTTP/2 when ALPN
     /// chose it), then HTTP/1.1.
     async fn connection(self: Arc<Self>, stream: R::TcpStream, stop: watch::Receiver<bool>) {
+        // The TLS and HTTP/2 paths are boxed: a task is as large as its
+        // largest state, and plain connections (thousands of idle
+        // subscribers) should not carry a TLS handshake's or an HTTP/2
+        // connection's.
         #[cfg(feature = "rustls")]
         if let Some(tls) = &self.tls {
-            let accept = tls.acceptor().accept(stream);
+            let accept = Box::pin(tls.acceptor().accept(stream));
             let Some(Ok(tls)) = timeout(&self.runtime, self.config.head_timeout, accept).await
             else {
                 return;
             };
             #[cfg(feature = "http2")]
             if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                return self.serve_h2(tls, stop).await;
+                return Box::pin(self.serve_h2(tls, stop)).await;
             }
             let io = self.io(Inner::Tls(Box::new(tls)));
-            return self.http1(io, stop).await;
+            return Box::pin(self.http1(io, stop)).await;
         }
         let io = self.io(Inner::Tcp(stream));
         self.http1(io, stop).await;
@@ -470,27 +476,39 @@ impl<R: Runtime> Server<R> {
         // Pinned once: a shutdown waiter registered anew for every event
         // would lock the watch channel's shared waiter list each time.
         let mut stopped = std::pin::pin!(until_stopped(stop));
+        // Whether the client left is looked at when the task wakes with
+        // nothing else to do (its socket woke it), and otherwise every
+        // CHECK_EVERY passes: a busy stream learns it from a failing
+        // write anyway, and looking costs a waker registration each time.
+        let mut unchecked = CHECK_EVERY;
         loop {
             let next = {
                 let mut recv = std::pin::pin!(sub.recv());
+                let mut woken = false;
                 // Frames first, then the keep-alive timer, then shutdown
-                // or the client cancelling.
+                // or the client leaving.
                 poll_fn(|cx| {
                     if let Poll::Ready(frames) = recv.as_mut().poll(cx) {
                         return Poll::Ready(Next::Frames(frames));
                     }
                     if let Some(timer) = idle.as_mut() {
                         if timer.as_mut().poll(cx).is_ready() {
+                            unchecked = CHECK_EVERY;
                             return Poll::Ready(Next::Idle);
                         }
                     }
-                    if io.poll_cancelled(cx).is_ready() {
-                        return Poll::Ready(Next::Stop);
+                    if woken || unchecked >= CHECK_EVERY {
+                        unchecked = 0;
+                        if io.poll_cancelled(cx).is_ready() {
+                            return Poll::Ready(Next::Stop);
+                        }
                     }
+                    woken = true;
                     stopped.as_mut().poll(cx).map(|()| Next::Stop)
                 })
                 .await
             };
+            unchecked += 1;
             let sent = match next {
                 Next::Frames(Some(first)) => match sub.try_recv() {
                     // Nothing else queued: the shared bytes as they are.
