@@ -514,7 +514,7 @@ pub fn write_stream_head<S: Sink>(
 
 /// Writes a head with no body for a refusal or a stop: `204` (tell an
 /// EventSource to stop reconnecting), `400`, `404`, `405` (with `Allow:
-/// GET`), `431`, or any other status.
+/// GET, HEAD`), `431`, or any other status.
 ///
 /// # Errors
 ///
@@ -537,7 +537,7 @@ pub fn write_status_head<S: Sink>(
     let mut code = itoa::Buffer::new();
     put(sink, &[b"HTTP/1.1 ", code.format(status).as_bytes(), b" ", reason, b"\r\n"])?;
     if status == 405 {
-        put(sink, &[b"Allow: GET\r\n"])?;
+        put(sink, &[b"Allow: GET, HEAD\r\n"])?;
     }
     if status != 204 {
         put(sink, &[b"Content-Length: 0\r\n"])?;

@@ -260,7 +260,13 @@ where
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        let mut skipped = 0;
         while !this.done {
+            if skipped == 64 {
+                // A run of items that all fail: let others run first.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             match this.events.as_mut().poll_next(cx) {
                 Poll::Ready(Some(item)) => match item.into_frames(&mut this.scratch) {
                     Ok(bytes) => {
@@ -270,7 +276,10 @@ where
                         return Poll::Ready(Some(Ok(bytes)));
                     }
                     Err(e) => match this.on_error.as_mut() {
-                        Some(report) => report(&e),
+                        Some(report) => {
+                            report(&e);
+                            skipped += 1;
+                        }
                         None => {
                             this.done = true;
                             return Poll::Ready(Some(Err(e)));

@@ -170,7 +170,7 @@ async fn bad_requests_get_the_right_status_and_the_server_survives() {
         let (status, head, _) = request(running.addr, &raw).await;
         assert_eq!(status, want, "{head}");
         if want == 405 {
-            assert!(head.contains("Allow: GET\r\n"));
+            assert!(head.contains("Allow: GET, HEAD\r\n"));
         }
     }
     // Still serving after all that.

@@ -95,7 +95,7 @@ fn server_heads_golden_bytes() {
 
     for (status, want) in [
         (204, &b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"[..]),
-        (405, b"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+        (405, b"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
         (431, b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
     ] {
         let mut out = Vec::new();

@@ -243,7 +243,7 @@ async fn refusals_are_the_core_handshake_decisions() {
     let (response, _) = post.send_request(request, true).unwrap();
     let response = timeout(LIMIT, response).await.unwrap().unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "GET");
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
     let (head, _) = get(&send, "/events?lastEventId=%FF", None).await;
     assert_eq!(head.status, 400, "an id that is not UTF-8");
 }
@@ -453,4 +453,24 @@ async fn http2_on_smol_too() {
         events.end().await.expect("a clean end at shutdown");
     }
     tokio::task::spawn_blocking(move || serving.join().unwrap()).await.unwrap();
+}
+
+/// An HTTP/2 connection that opens no stream is closed after about a head
+/// timeout or two, so an idle client cannot hold a connection slot.
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed() {
+    let cert = certificate();
+    let config =
+        ServerConfig { head_timeout: Duration::from_millis(200), ..ServerConfig::default() };
+    let server = Server::new()
+        .with_config(config)
+        .hub("/events", Hub::new(HubConfig::default()))
+        .with_tls(cert.tls);
+    let running = start(server).await;
+    let send = connect_h2(running.addr, &cert.root).await;
+    wait_for("the connection", || running.stats.connections() == 1).await;
+    let opened = tokio::time::Instant::now();
+    wait_for("the idle connection to close", || running.stats.connections() == 0).await;
+    assert!(opened.elapsed() < Duration::from_secs(2), "closed within a few head timeouts");
+    drop(send);
 }

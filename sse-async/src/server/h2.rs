@@ -13,6 +13,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -46,26 +47,52 @@ impl<R: Runtime> Server<R> {
             .max_concurrent_streams(config.max_streams_per_connection)
             .max_header_list_size(u32::try_from(config.max_head_bytes).unwrap_or(u32::MAX))
             .max_send_buffer_size(MAX_RESERVE);
-        let handshake = builder.handshake::<_, Bytes>(Compat(tls));
+        let io = Compat {
+            io: tls,
+            runtime: self.runtime.clone(),
+            limit: config.write_timeout,
+            stalled: None,
+        };
+        let handshake = builder.handshake::<_, Bytes>(io);
         let Some(Ok(mut conn)) = timeout(&self.runtime, config.head_timeout, handshake).await
         else {
             return;
         };
+        // Streams open on this connection: one with none for a whole head
+        // timeout is closed, so an idle client cannot hold a slot.
+        let open = Arc::new(AtomicUsize::new(0));
+        let mut idle_ticks = 0;
         loop {
-            let accepted = futures_lite::future::or(async { Some(conn.accept().await) }, async {
-                until_stopped(&mut stop).await;
-                None
-            })
+            let tick = self.runtime.sleep(config.head_timeout);
+            let next = futures_lite::future::or(
+                async {
+                    until_stopped(&mut stop).await;
+                    Event::Stop
+                },
+                futures_lite::future::or(async { Event::Accepted(conn.accept().await) }, async {
+                    tick.await;
+                    Event::Tick
+                }),
+            )
             .await;
-            match accepted {
-                Some(Some(Ok((request, respond)))) => {
-                    let server = Arc::clone(&self);
-                    let stop = stop.clone();
-                    self.runtime
-                        .spawn(async move { server.h2_stream(request, respond, stop).await });
+            match next {
+                Event::Accepted(Some(Ok((request, respond)))) => {
+                    let (server, stop) = (Arc::clone(&self), stop.clone());
+                    let open = OpenStream::new(&open);
+                    self.runtime.spawn(async move {
+                        server.h2_stream(request, respond, stop).await;
+                        drop(open);
+                    });
                 }
-                Some(Some(Err(_)) | None) => return,
-                None => break,
+                Event::Accepted(_) => return,
+                Event::Tick if open.load(Ordering::Relaxed) == 0 => {
+                    idle_ticks += 1;
+                    if idle_ticks > 1 {
+                        break;
+                    }
+                }
+                Event::Tick => idle_ticks = 0,
+                Event::Stop => break,
             }
         }
         // Shutting down: GOAWAY, then drive the connection while its
@@ -137,11 +164,38 @@ impl<R: Runtime> Server<R> {
     }
 }
 
+/// What an HTTP/2 connection's task waits for (short-lived, on the stack:
+/// its size does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Event {
+    Accepted(Option<Result<Accepted, h2::Error>>),
+    Tick,
+    Stop,
+}
+
+type Accepted = (http::Request<h2::RecvStream>, h2::server::SendResponse<Bytes>);
+
+/// Counts a stream open on its connection.
+struct OpenStream(Arc<AtomicUsize>);
+
+impl OpenStream {
+    fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(open))
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Answers a refused request stream with `status` and no body.
 fn refuse(respond: &mut h2::server::SendResponse<Bytes>, status: u16) {
     let mut response = http::Response::builder().status(status);
     if status == 405 {
-        response = response.header("allow", "GET");
+        response = response.header("allow", "GET, HEAD");
     }
     if let Ok(response) = response.body(()) {
         let _ = respond.send_response(response, true);
@@ -174,13 +228,14 @@ impl StreamWriter {
         }
     }
 
-    /// Sends all of `bytes` (slices of it, no copy) as the window allows.
-    pub(crate) fn poll_send(
+    /// Sends the front of `bytes` that the window has room for (a slice,
+    /// no copy), waiting for room if there is none.
+    pub(crate) fn poll_send_some(
         &mut self,
         cx: &mut Context<'_>,
         bytes: &mut Bytes,
     ) -> Poll<io::Result<()>> {
-        while !bytes.is_empty() {
+        if !bytes.is_empty() {
             let n = std::task::ready!(self.poll_room(cx, bytes.len()))?;
             self.send.send_data(bytes.split_to(n), false).map_err(io_error)?;
         }
@@ -238,35 +293,65 @@ fn io_error(e: h2::Error) -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, e)
 }
 
-/// A futures-io stream as the tokio-io one `h2` reads and writes.
-struct Compat<T>(T);
+/// A futures-io stream as the tokio-io one `h2` reads and writes, its
+/// writes bounded by the write timeout: a client that stops reading the
+/// whole connection is let go, as on HTTP/1.1.
+struct Compat<R: Runtime, T> {
+    io: T,
+    runtime: R,
+    limit: std::time::Duration,
+    stalled: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+}
 
-impl<T: AsyncRead + Unpin> tokio::io::AsyncRead for Compat<T> {
+impl<R: Runtime, T> Compat<R, T> {
+    fn bounded<O>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<O>>,
+    ) -> Poll<io::Result<O>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let (runtime, limit) = (&self.runtime, self.limit);
+        let timer = self.stalled.get_or_insert_with(|| Box::pin(runtime.sleep(limit)));
+        if std::future::Future::poll(timer.as_mut(), cx).is_ready() {
+            self.stalled = None;
+            return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+        }
+        Poll::Pending
+    }
+}
+
+impl<R: Runtime, T: AsyncRead + Unpin> tokio::io::AsyncRead for Compat<R, T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = std::task::ready!(Pin::new(&mut self.0).poll_read(cx, buf.initialize_unfilled()))?;
+        let n = std::task::ready!(Pin::new(&mut self.io).poll_read(cx, buf.initialize_unfilled()))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
 }
 
-impl<T: AsyncWrite + Unpin> tokio::io::AsyncWrite for Compat<T> {
+impl<R: Runtime, T: AsyncWrite + Unpin> tokio::io::AsyncWrite for Compat<R, T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.bounded(cx, polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
+        let polled = Pin::new(&mut self.io).poll_flush(cx);
+        self.bounded(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_close(cx)
+        let polled = Pin::new(&mut self.io).poll_close(cx);
+        self.bounded(cx, polled)
     }
 }

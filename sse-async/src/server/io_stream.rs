@@ -104,6 +104,9 @@ impl<R: Runtime> ServerIo<R> {
                 Poll::Pending => return Poll::Pending,
             }
         }
+        // Still more to read: come back after the others had their turn
+        // (no waker is registered while reads keep succeeding).
+        cx.waker().wake_by_ref();
         Poll::Pending
     }
 
@@ -113,14 +116,19 @@ impl<R: Runtime> ServerIo<R> {
         #[cfg(feature = "http2")]
         if let Inner::H2(_) = self.inner {
             let mut bytes = bytes::Bytes::from_owner(frames);
-            return poll_fn(|cx| {
-                let polled = match &mut self.inner {
-                    Inner::H2(stream) => stream.poll_send(cx, &mut bytes),
-                    _ => Poll::Ready(Ok(())),
-                };
-                self.bounded(cx, polled)
-            })
-            .await;
+            // A piece at a time, as the window opens: each piece sent is
+            // progress, which restarts the write timeout.
+            while !bytes.is_empty() {
+                poll_fn(|cx| {
+                    let polled = match &mut self.inner {
+                        Inner::H2(stream) => stream.poll_send_some(cx, &mut bytes),
+                        _ => Poll::Ready(Ok(())),
+                    };
+                    self.bounded(cx, polled)
+                })
+                .await?;
+            }
+            return Ok(());
         }
         self.write_all(&frames).await?;
         self.flush().await

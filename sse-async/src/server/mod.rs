@@ -42,6 +42,8 @@ pub use tls::ServerTls;
 const BATCH_BYTES: usize = 16 * 1024;
 /// Passes of a hub stream's loop between looks at whether its client left.
 const CHECK_EVERY: u32 = 16;
+/// Most `503` answers in flight at once.
+const MAX_REFUSING: usize = 256;
 
 /// Default time a client has to send its request head (and, over TLS, to
 /// finish the TLS handshake first).
@@ -133,6 +135,10 @@ struct Counters {
     connections: AtomicUsize,
     streams: AtomicUsize,
     refused: AtomicU64,
+    /// Refusals still being answered (each holds its socket a moment).
+    refusing: AtomicUsize,
+    /// Set at shutdown: busy streams look at it on every pass.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl ServerStats {
@@ -300,13 +306,21 @@ impl<R: Runtime> Server<R> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let counters = Arc::clone(&server.stats.counters);
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut accepted_in_a_row = 0u32;
         loop {
+            // Shutdown first; and a flood of connections cannot keep this
+            // loop from yielding (async-io's accept is ready while any
+            // connection waits).
+            accepted_in_a_row += 1;
+            if accepted_in_a_row % 64 == 0 {
+                futures_lite::future::yield_now().await;
+            }
             let accepted = futures_lite::future::or(
-                async { Some(server.runtime.accept(&listener).await) },
                 async {
                     shutdown.as_mut().await;
                     None
                 },
+                async { Some(server.runtime.accept(&listener).await) },
             )
             .await;
             match accepted {
@@ -337,6 +351,7 @@ impl<R: Runtime> Server<R> {
             }
         }
         drop(listener);
+        counters.stopping.store(true, Ordering::Relaxed);
         let _ = stop_tx.send(true);
         let deadline = std::time::Instant::now() + server.config.shutdown_grace;
         while counters.connections.load(Ordering::SeqCst) > 0
@@ -360,6 +375,14 @@ impl<R: Runtime> Server<R> {
         if write_busy_head(&mut head, secs).is_err() {
             return;
         }
+        // Answering holds the socket up to a second: past a few hundred
+        // answers in flight, close at once instead (a flood must not use
+        // up the descriptors the limit protects).
+        let counters = Arc::clone(&self.stats.counters);
+        if counters.refusing.fetch_add(1, Ordering::Relaxed) >= MAX_REFUSING {
+            counters.refusing.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
         let runtime = self.runtime.clone();
         let linger = async move {
             let mut stream = stream;
@@ -372,6 +395,7 @@ impl<R: Runtime> Server<R> {
         };
         self.runtime.spawn(async move {
             let _ = timeout(&runtime, Duration::from_secs(1), linger).await;
+            counters.refusing.fetch_sub(1, Ordering::Relaxed);
         });
     }
 
@@ -481,13 +505,22 @@ impl<R: Runtime> Server<R> {
         // CHECK_EVERY passes: a busy stream learns it from a failing
         // write anyway, and looking costs a waker registration each time.
         let mut unchecked = CHECK_EVERY;
+        // A frame taken from the queue that did not fit in the last batch.
+        let mut held: Option<sse_hub::Encoded> = None;
         loop {
-            let next = {
+            let next = if let Some(frames) = held.take() {
+                Next::Frames(Some(frames))
+            } else {
                 let mut recv = std::pin::pin!(sub.recv());
                 let mut woken = false;
                 // Frames first, then the keep-alive timer, then shutdown
                 // or the client leaving.
+                let http2 = io.is_http2();
                 poll_fn(|cx| {
+                    if self.stats.counters.stopping.load(Ordering::Relaxed) {
+                        // A busy stream may never get to poll the waiter.
+                        return Poll::Ready(Next::Stop);
+                    }
                     if let Poll::Ready(frames) = recv.as_mut().poll(cx) {
                         return Poll::Ready(Next::Frames(frames));
                     }
@@ -497,7 +530,9 @@ impl<R: Runtime> Server<R> {
                             return Poll::Ready(Next::Idle);
                         }
                     }
-                    if woken || unchecked >= CHECK_EVERY {
+                    // HTTP/2 every pass: a reset stream no longer counts
+                    // against the client's stream limit, so it must go now.
+                    if woken || http2 || unchecked >= CHECK_EVERY {
                         unchecked = 0;
                         if io.poll_cancelled(cx).is_ready() {
                             return Poll::Ready(Next::Stop);
@@ -510,21 +545,34 @@ impl<R: Runtime> Server<R> {
             };
             unchecked += 1;
             let sent = match next {
-                Next::Frames(Some(first)) => match sub.try_recv() {
-                    // Nothing else queued: the shared bytes as they are.
-                    None => io.write_shared(first).await.is_ok(),
-                    // A reader that fell behind: one write for the lot.
-                    Some(second) => {
-                        batch.clear();
-                        batch.extend_from_slice(&first);
-                        batch.extend_from_slice(&second);
-                        while batch.len() < BATCH_BYTES {
-                            let Some(more) = sub.try_recv() else { break };
-                            batch.extend_from_slice(&more);
+                Next::Frames(Some(first)) => {
+                    // A reader that fell behind: what is queued goes in one
+                    // write, up to BATCH_BYTES (a large backlog goes as it
+                    // is, the rest on the next pass).
+                    let second = if first.len() < BATCH_BYTES { sub.try_recv() } else { None };
+                    match second {
+                        // Nothing else queued: the shared bytes as they are.
+                        None => io.write_shared(first).await.is_ok(),
+                        Some(second) => {
+                            batch.clear();
+                            batch.extend_from_slice(&first);
+                            let mut next = Some(second);
+                            while let Some(more) = next.take() {
+                                if batch.len() + more.len() > BATCH_BYTES {
+                                    // Too big to gather: after the batch.
+                                    held = Some(more);
+                                    break;
+                                }
+                                batch.extend_from_slice(&more);
+                                next = sub.try_recv();
+                            }
+                            let sent = write_flush(io, &batch).await;
+                            batch.clear();
+                            batch.shrink_to(BATCH_BYTES);
+                            sent
                         }
-                        write_flush(io, &batch).await
                     }
-                },
+                }
                 Next::Idle => {
                     let every = interval.unwrap_or(Duration::MAX);
                     let quiet = last_write.elapsed();
@@ -575,6 +623,12 @@ impl<R: Runtime> Server<R> {
                 Ok(n) => n,
             };
             len += n;
+            // A head ends with a line end: parse only when one arrived (a
+            // client sending a byte at a time costs no quadratic rescans),
+            // or when the buffer is full (then 431).
+            if !buf[len - n..len].contains(&b'\n') && len < buf.len() {
+                continue;
+            }
             let mut headers = vec![EMPTY_HEADER; self.config.max_headers];
             let route = |path: &str| self.routes.get(path).map(Route::resource);
             match handshake.read(&buf[..len], &mut headers, route) {
