@@ -23,7 +23,7 @@ use sse_core::http::{Header, RequestHead, StreamHead};
 use sse_core::server::{Decision, Handshake, Request};
 use tokio::sync::watch;
 
-use super::io_stream::{Inner, ServerIo};
+use super::io_stream::{Inner, ServerIo, WriteStall};
 use super::{until_stopped, Route, Server};
 use crate::runtime::{timeout, Runtime};
 
@@ -47,12 +47,8 @@ impl<R: Runtime> Server<R> {
             .max_concurrent_streams(config.max_streams_per_connection)
             .max_header_list_size(u32::try_from(config.max_head_bytes).unwrap_or(u32::MAX))
             .max_send_buffer_size(MAX_RESERVE);
-        let io = Compat {
-            io: tls,
-            runtime: self.runtime.clone(),
-            limit: config.write_timeout,
-            stalled: None,
-        };
+        let io =
+            Compat { io: tls, stall: WriteStall::new(self.runtime.clone(), config.write_timeout) };
         let handshake = builder.handshake::<_, Bytes>(io);
         let Some(Ok(mut conn)) = timeout(&self.runtime, config.head_timeout, handshake).await
         else {
@@ -298,29 +294,7 @@ fn io_error(e: h2::Error) -> io::Error {
 /// whole connection is let go, as on HTTP/1.1.
 struct Compat<R: Runtime, T> {
     io: T,
-    runtime: R,
-    limit: std::time::Duration,
-    stalled: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
-}
-
-impl<R: Runtime, T> Compat<R, T> {
-    fn bounded<O>(
-        &mut self,
-        cx: &mut Context<'_>,
-        polled: Poll<io::Result<O>>,
-    ) -> Poll<io::Result<O>> {
-        if polled.is_ready() {
-            self.stalled = None;
-            return polled;
-        }
-        let (runtime, limit) = (&self.runtime, self.limit);
-        let timer = self.stalled.get_or_insert_with(|| Box::pin(runtime.sleep(limit)));
-        if std::future::Future::poll(timer.as_mut(), cx).is_ready() {
-            self.stalled = None;
-            return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
-        }
-        Poll::Pending
-    }
+    stall: WriteStall<R>,
 }
 
 impl<R: Runtime, T: AsyncRead + Unpin> tokio::io::AsyncRead for Compat<R, T> {
@@ -342,16 +316,16 @@ impl<R: Runtime, T: AsyncWrite + Unpin> tokio::io::AsyncWrite for Compat<R, T> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write(cx, buf);
-        self.bounded(cx, polled)
+        self.stall.bound(cx, polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let polled = Pin::new(&mut self.io).poll_flush(cx);
-        self.bounded(cx, polled)
+        self.stall.bound(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let polled = Pin::new(&mut self.io).poll_close(cx);
-        self.bounded(cx, polled)
+        self.stall.bound(cx, polled)
     }
 }

@@ -28,10 +28,7 @@ type Timer = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// that goes through at once never starts a timer.
 pub struct ServerIo<R: Runtime> {
     inner: Inner<R>,
-    runtime: R,
-    limit: Duration,
-    /// Started when a write cannot proceed; dropped on progress.
-    stalled: Option<Timer>,
+    stall: WriteStall<R>,
 }
 
 pub(crate) enum Inner<R: Runtime> {
@@ -47,14 +44,14 @@ impl<R: Runtime> std::fmt::Debug for ServerIo<R> {
         f.debug_struct("ServerIo")
             .field("tls", &self.is_tls())
             .field("http2", &self.is_http2())
-            .field("write_timeout", &self.limit)
+            .field("write_timeout", &self.stall.limit)
             .finish_non_exhaustive()
     }
 }
 
 impl<R: Runtime> ServerIo<R> {
     pub(crate) fn new(inner: Inner<R>, runtime: R, limit: Duration) -> Self {
-        Self { inner, runtime, limit, stalled: None }
+        Self { inner, stall: WriteStall::new(runtime, limit) }
     }
 
     /// Whether the connection is encrypted (TLS, and so every HTTP/2
@@ -135,28 +132,52 @@ impl<R: Runtime> ServerIo<R> {
     }
 
     /// A pending write or flush counts against the write timeout; progress
-    /// resets it.
+    /// resets it. Over HTTP/2 a failed or timed-out write resets the
+    /// stream instead of ending it.
     fn bounded<T>(
         &mut self,
         cx: &mut Context<'_>,
         polled: Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
-        if let Poll::Ready(result) = polled {
-            self.stalled = None;
-            #[cfg(feature = "http2")]
-            if let (Err(_), Inner::H2(stream)) = (&result, &mut self.inner) {
-                stream.break_off();
-            }
-            return Poll::Ready(result);
+        let bounded = self.stall.bound(cx, polled);
+        #[cfg(feature = "http2")]
+        if let (Poll::Ready(Err(_)), Inner::H2(stream)) = (&bounded, &mut self.inner) {
+            stream.break_off();
+        }
+        bounded
+    }
+}
+
+/// One writer's write timeout: a timer started when a write cannot
+/// proceed, dropped on progress. Shared by every response and by an
+/// HTTP/2 connection's own writes.
+pub(crate) struct WriteStall<R: Runtime> {
+    runtime: R,
+    limit: Duration,
+    timer: Option<Timer>,
+}
+
+impl<R: Runtime> WriteStall<R> {
+    pub(crate) fn new(runtime: R, limit: Duration) -> Self {
+        Self { runtime, limit, timer: None }
+    }
+
+    /// `polled` as it is once it is ready (progress: the timer stops);
+    /// [`io::ErrorKind::TimedOut`] once the writer has been stuck for the
+    /// limit.
+    pub(crate) fn bound<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.timer = None;
+            return polled;
         }
         let (runtime, limit) = (&self.runtime, self.limit);
-        let timer = self.stalled.get_or_insert_with(|| Box::pin(runtime.sleep(limit)));
+        let timer = self.timer.get_or_insert_with(|| Box::pin(runtime.sleep(limit)));
         if timer.as_mut().poll(cx).is_ready() {
-            self.stalled = None;
-            #[cfg(feature = "http2")]
-            if let Inner::H2(stream) = &mut self.inner {
-                stream.break_off();
-            }
+            self.timer = None;
             let stuck = "the client took no bytes for the write timeout";
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, stuck)));
         }
