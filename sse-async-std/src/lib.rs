@@ -34,7 +34,7 @@
 //!     while publisher.subscriber_count() == 0 {
 //!         Smol.sleep(std::time::Duration::from_millis(5)).await;
 //!     }
-//!     publisher.publish(&Frame::new().id("1").data("hello")).unwrap();
+//!     publisher.publish(&Frame::new().id("1").data("hello")).await.unwrap();
 //! });
 //! let mut source = EventSource::<Smol>::new(&url).unwrap();
 //! let event = source.next_event().await.unwrap().unwrap();

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sse_core::http::{write_stream_head, StreamHead};
 use sse_core::Frame;
+use sse_redis::{RedisBackend, RedisConfig};
 use sse_tokio::demo::DemoConfig;
 use sse_tokio::{Hub, HubConfig, Server, ServerConfig, MAX_REPLAY_EVENTS};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -19,13 +20,18 @@ const PAGE: &str = include_str!("page.html");
 /// Publish each line of stdin (or a file) as an event to every connected
 /// client, with replay for clients that reconnect with Last-Event-ID.
 ///
-/// Events get ids 1, 2, 3... in line order. `GET /` serves a page that
-/// shows the live stream; the stream itself is at `GET /events`.
+/// Events get ids `<milliseconds>-<sequence>` in line order, unique across
+/// restarts (a client resuming with an id of an earlier run gets `reset`).
+/// `GET /` serves a page that shows the live stream; the stream itself is
+/// at `GET /events`. With `--redis`, instances share one Redis Stream: a
+/// line published on any of them reaches the clients of all, and a client
+/// resumes on any of them.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   tail -f app.log | sse serve            # then open http://127.0.0.1:8080/
   sse serve --tls-cert cert.pem --tls-key key.pem < events.txt   # HTTPS + HTTP/2
-  sse serve --json --event metric --file metrics.jsonl --addr 0.0.0.0:9000")]
+  sse serve --json --event metric --file metrics.jsonl --addr 0.0.0.0:9000
+  sse serve --redis redis://127.0.0.1:6379/ --stream feed --addr 127.0.0.1:8081   # instances share a log")]
 pub(crate) struct Args {
     /// Read lines from this file instead of stdin.
     #[arg(long, value_name = "PATH")]
@@ -53,6 +59,14 @@ pub(crate) struct Args {
     /// (with a message) and the server keeps running.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_line: usize,
+    /// Share the log with every instance on this Redis
+    /// (`redis://[user:password@]host[:port][/db]`): events go through a
+    /// Redis Stream, and --replay is how many the stream keeps (about).
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// The Redis Stream's key (with --redis).
+    #[arg(long, value_name = "NAME", default_value = "sse:events", requires = "redis")]
+    stream: String,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -146,7 +160,13 @@ pub(crate) async fn run(args: Args) -> u8 {
         Err(status) => return status,
     };
     let replay = args.replay.clamp(1, MAX_REPLAY_EVENTS);
-    let hub = Hub::new(HubConfig { replay_events: replay, ..HubConfig::default() });
+    let hub = match &args.redis {
+        None => Hub::new(HubConfig { replay_events: replay, ..HubConfig::default() }),
+        Some(url) => match shared_hub(url, &args.stream, args.replay).await {
+            Ok(hub) => hub,
+            Err(status) => return status,
+        },
+    };
     let addr = listener.local_addr().map_or(args.addr, |a| a);
     let base = origin(addr, tls.is_some());
     eprintln!("sse: serving {base}/ (events at /events); Ctrl-C stops");
@@ -179,7 +199,23 @@ pub(crate) async fn run(args: Args) -> u8 {
     }
 }
 
-/// Publishes each input line as an event with the next id.
+/// A hub whose log is the Redis Stream `stream` at `url`, keeping about
+/// `keep` entries.
+async fn shared_hub(url: &str, stream: &str, keep: usize) -> Result<Hub, u8> {
+    let config =
+        RedisConfig { stream: stream.to_owned(), max_len: keep.max(1), ..RedisConfig::default() };
+    let backend = RedisBackend::new(url, config).map_err(|e| {
+        // The error names the problem, never the URL (it may hold a password).
+        eprintln!("sse: --redis is not a Redis URL: {e}");
+        exit::USAGE
+    })?;
+    backend.hub(HubConfig::default()).await.map_err(|e| {
+        eprintln!("sse: cannot reach Redis: {e}");
+        exit::CONNECT
+    })
+}
+
+/// Publishes each input line as an event; the hub assigns its id.
 async fn publish(
     input: Box<dyn AsyncRead + Unpin + Send>,
     hub: Hub,
@@ -214,12 +250,11 @@ async fn publish(
             continue;
         }
         id += 1;
-        let number = id.to_string();
-        let mut frame = Frame::new().id(&number).data(text);
+        let mut frame = Frame::new().data(text);
         if let Some(event) = &event {
             frame = frame.event(event);
         }
-        if let Err(e) = hub.publish(&frame) {
+        if let Err(e) = hub.publish(&frame).await {
             eprintln!("sse: cannot publish line {id}: {e}");
         }
     }

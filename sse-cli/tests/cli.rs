@@ -99,10 +99,16 @@ fn parse_reads_files_and_stops_at_a_limit_with_status_5() {
 
 /// Starts `sse serve` on `port` with its stdin piped.
 fn serve(port: u16) -> Running {
+    serve_with(port, &[])
+}
+
+/// Starts `sse serve ARGS` on `port` with its stdin piped.
+fn serve_with(port: u16, args: &[&str]) -> Running {
     let addr = format!("127.0.0.1:{port}");
     Running(
         Command::new(SSE)
             .args(["serve", "--addr", &addr])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -139,43 +145,54 @@ fn tail_connected(args: &[&str]) -> (Running, BufReader<std::process::ChildStder
     (tail, status)
 }
 
+/// An id `sse serve` assigned as `<milliseconds>-<sequence>`, for ordering.
+fn stream_id(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or_else(|| panic!("{id:?} is not <ms>-<seq>"));
+    (ms.parse().unwrap(), seq.parse().unwrap())
+}
+
+/// A restarted `sse serve` starts a new log: a tail that resumes with an id
+/// of the previous run is told so with `reset` (never served the new run as
+/// if it were the rest of the old one), then gets the new run's lines, whose
+/// ids are all greater than the old run's.
 #[test]
-fn serve_from_a_pipe_read_by_tail_across_a_restart_loses_nothing() {
+fn serve_restarted_answers_an_id_of_the_previous_run_with_reset() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/events");
     let mut first = serve(port);
-    let common = ["--json", "--wait", "--max-events", "50", "--reconnect-ms", "200"];
+    let common = ["--json", "--wait", "--max-events", "51", "--reconnect-ms", "200"];
     let (mut tail, mut status) =
         tail_connected(&[&common[..], &["--timeout", "60", &url]].concat());
     // Publish once the tail is connected: a new subscriber gets live events.
     feed(&mut first, 1..=30);
     let mut events = BufReader::new(tail.0.stdout.take().unwrap());
-    let mut got = Vec::new();
-    while got.len() < 30 {
+    let mut next = || {
         let mut json = String::new();
         assert!(events.read_line(&mut json).unwrap() > 0, "tail ended early");
-        got.push(serde_json::from_str::<JsonEvent>(&json).unwrap());
-    }
-    // The server restarts and is fed the same input again, then more: the
-    // tail resumes with Last-Event-ID 30 and gets 31 to 50 from the replay.
+        serde_json::from_str::<JsonEvent>(&json).unwrap()
+    };
+    let got: Vec<JsonEvent> = (0..30).map(|_| next()).collect();
+    let lines: Vec<&str> = got.iter().map(|e| e.data.as_str()).collect();
+    assert_eq!(lines, (1..=30).map(|n| format!("line {n}")).collect::<Vec<_>>());
+    let old_last = got[29].id.clone();
+    assert!(got.windows(2).all(|w| stream_id(&w[0].id) < stream_id(&w[1].id)), "{got:?}");
     drop(first);
     let mut second = serve(port);
-    feed(&mut second, 1..=50);
-    let mut rest = String::new();
-    events.read_to_string(&mut rest).unwrap();
-    got.extend(rest.lines().map(|l| serde_json::from_str::<JsonEvent>(l).unwrap()));
-    let want: Vec<JsonEvent> = (1..=50)
-        .map(|n| JsonEvent {
-            event_type: "message".into(),
-            data: format!("line {n}"),
-            id: n.to_string(),
-        })
-        .collect();
-    assert_eq!(got, want, "every line once, in order");
+    let mut line = String::new();
+    while !line.contains("reconnected") {
+        line.clear();
+        assert!(status.read_line(&mut line).unwrap() > 0, "tail exited before reconnecting");
+    }
+    assert!(line.contains(&format!("Last-Event-ID: \"{old_last}\"")), "{line}");
+    let reset = next();
+    assert_eq!((reset.event_type.as_str(), reset.data.as_str()), ("reset", old_last.as_str()));
+    feed(&mut second, 31..=50);
+    let rest: Vec<JsonEvent> = (31..=50).map(|_| next()).collect();
+    let lines: Vec<&str> = rest.iter().map(|e| e.data.as_str()).collect();
+    assert_eq!(lines, (31..=50).map(|n| format!("line {n}")).collect::<Vec<_>>());
+    assert!(stream_id(&rest[0].id) > stream_id(&old_last), "{} after {old_last}", rest[0].id);
+    assert!(rest.windows(2).all(|w| stream_id(&w[0].id) < stream_id(&w[1].id)), "{rest:?}");
     assert!(tail.0.wait().unwrap().success());
-    let mut log = String::new();
-    status.read_to_string(&mut log).unwrap();
-    assert!(log.contains("reconnected (Last-Event-ID: \"30\")"), "{log}");
 }
 
 #[test]
@@ -452,6 +469,57 @@ fn tail_leaves_a_silent_stream_after_the_idle_timeout() {
     assert!(stderr(&output).contains("reconnected (Last-Event-ID: \"1\")"), "{}", stderr(&output));
 }
 
+/// Two `sse serve --redis` instances share one Redis Stream: a tail on one
+/// gets the lines fed to both, in order; a client resumes on the other
+/// instance from an id the first served; an id the stream does not hold
+/// gets `reset`.
+#[test]
+fn serve_instances_share_one_redis_stream() {
+    let redis = sse_tests::redis_server::RedisServer::start(false);
+    let url = redis.url();
+    let shared = ["--redis", url.as_str(), "--stream", "cli-test"];
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = serve_with(port_a, &shared);
+    let mut b = serve_with(port_b, &shared);
+    let on = |port: u16| format!("http://127.0.0.1:{port}/events");
+    let (mut tail, _status) =
+        tail_connected(&["--json", "--wait", "--max-events", "20", "--timeout", "30", &on(port_a)]);
+    // B must be up before it is fed (a tail waits for it).
+    drop(tail_connected(&["--wait", "--max-events", "1", "--timeout", "30", &on(port_b)]));
+    let mut events = BufReader::new(tail.0.stdout.take().unwrap());
+    let mut next = || {
+        let mut json = String::new();
+        assert!(events.read_line(&mut json).unwrap() > 0, "tail ended early");
+        serde_json::from_str::<JsonEvent>(&json).unwrap()
+    };
+    feed(&mut b, 1..=10);
+    let mut got: Vec<JsonEvent> = (1..=10).map(|_| next()).collect();
+    feed(&mut a, 11..=20);
+    got.extend((11..=20).map(|_| next()));
+    let lines: Vec<&str> = got.iter().map(|e| e.data.as_str()).collect();
+    assert_eq!(lines, (1..=20).map(|n| format!("line {n}")).collect::<Vec<_>>());
+    assert!(got.windows(2).all(|w| stream_id(&w[0].id) < stream_id(&w[1].id)), "{got:?}");
+    // Cut after line 5 on A; resume on B.
+    let resumed = sse(
+        &["tail", "--json", "--max-events", "15", "--timeout", "30"]
+            .into_iter()
+            .chain(["--last-event-id", got[4].id.as_str(), &on(port_b)])
+            .collect::<Vec<_>>(),
+        b"",
+    );
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(json_lines(&resumed.stdout), got[5..]);
+    let unknown = sse(
+        &["tail", "--json", "--max-events", "1", "--timeout", "30", "--last-event-id", "1-0"]
+            .into_iter()
+            .chain([on(port_a).as_str()])
+            .collect::<Vec<_>>(),
+        b"",
+    );
+    let reset = json_lines(&unknown.stdout);
+    assert_eq!((reset[0].event_type.as_str(), reset[0].data.as_str()), ("reset", "1-0"));
+}
+
 /// `sse serve` keeps at most `--max-line` bytes of an input line: a longer
 /// one is skipped with a message (it once took 619 MB for a 200 MiB line)
 /// and the next line is served.
@@ -498,7 +566,8 @@ fn serve_skips_an_over_long_input_line_and_goes_on() {
     let mut out = String::new();
     tail.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     let events = json_lines(out.as_bytes());
-    assert_eq!((events[0].id.as_str(), events[0].data.as_str()), ("1", "fits"));
+    assert_eq!(events[0].data, "fits");
+    stream_id(&events[0].id);
     line.clear();
     status.read_line(&mut line).unwrap();
     assert!(line.contains("skipped a line of 5242880 bytes, over --max-line 1000"), "{line}");

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use sse_core::{Frame, Parser};
 use sse_hub::{Hub, HubConfig, PublishError};
 
-fn publish(hub: &Hub, i: u64) {
+async fn publish(hub: &Hub, i: u64) {
     let id = i.to_string();
     let data = format!("event {i}");
-    hub.publish(&Frame::new().id(&id).data(&data)).unwrap();
+    hub.publish(&Frame::new().id(&id).data(&data)).await.unwrap();
 }
 
 /// Parses concatenated frames into (id, data) pairs.
@@ -30,7 +30,7 @@ async fn every_subscriber_gets_the_same_bytes() {
     let hub = Hub::new(HubConfig::default());
     let mut a = hub.subscribe(None);
     let mut b = hub.subscribe(None);
-    publish(&hub, 1);
+    publish(&hub, 1).await;
     let (fa, fb) = (a.recv().await.unwrap(), b.recv().await.unwrap());
     assert!(Arc::ptr_eq(&fa, &fb), "one encoding, shared");
     assert_eq!(&*fa, b"id: 1\ndata: event 1\n\n");
@@ -42,10 +42,10 @@ async fn every_subscriber_gets_the_same_bytes() {
 async fn resume_replays_then_goes_live_without_gap_or_duplicate() {
     let hub = Hub::new(HubConfig::default());
     for i in 1..=10 {
-        publish(&hub, i);
+        publish(&hub, i).await;
     }
     let mut sub = hub.subscribe(Some("5"));
-    publish(&hub, 11);
+    publish(&hub, 11).await;
     let mut wire = Vec::new();
     wire.extend_from_slice(&sub.recv().await.unwrap());
     wire.extend_from_slice(&sub.recv().await.unwrap());
@@ -58,10 +58,10 @@ async fn an_unknown_id_gets_a_reset_event_first() {
     let config = HubConfig { replay_events: 3, ..HubConfig::default() };
     let hub = Hub::new(config);
     for i in 1..=10 {
-        publish(&hub, i);
+        publish(&hub, i).await;
     }
     let mut sub = hub.subscribe(Some("2")); // evicted: only 8, 9, 10 are kept
-    publish(&hub, 11);
+    publish(&hub, 11).await;
     let mut wire = Vec::new();
     wire.extend_from_slice(&sub.recv().await.unwrap());
     wire.extend_from_slice(&sub.recv().await.unwrap());
@@ -78,7 +78,7 @@ async fn a_slow_subscriber_is_dropped_and_delays_no_one() {
     let mut slow = hub.subscribe(None);
     let mut fast = hub.subscribe(None);
     for i in 0..20 {
-        publish(&hub, i);
+        publish(&hub, i).await;
         // The fast one keeps up.
         let got = fast.recv().await.unwrap();
         assert_eq!(events(&got)[0].1, i.to_string());
@@ -96,12 +96,12 @@ async fn a_slow_subscriber_is_dropped_and_delays_no_one() {
 async fn try_recv_gathers_what_is_queued_and_sees_a_lag() {
     let hub = Hub::new(HubConfig { queue_frames: 4, ..HubConfig::default() });
     // A resumed subscriber: its backlog comes first, then live frames.
-    publish(&hub, 1);
+    publish(&hub, 1).await;
     let mut sub = hub.subscribe(Some("0"));
     assert!(sub.try_recv().is_some(), "the backlog (or reset) is ready at once");
     assert!(sub.try_recv().is_none(), "nothing else queued yet");
-    publish(&hub, 2);
-    publish(&hub, 3);
+    publish(&hub, 2).await;
+    publish(&hub, 3).await;
     let mut gathered = Vec::new();
     while let Some(frames) = sub.try_recv() {
         gathered.extend_from_slice(&frames);
@@ -112,9 +112,9 @@ async fn try_recv_gathers_what_is_queued_and_sees_a_lag() {
     // and what is queued, in order, stopping once past the byte bound.
     let mut batch = Vec::new();
     assert_eq!(sub.gather(b"x", &mut batch, 1024), b"x");
-    publish(&hub, 20);
-    publish(&hub, 21);
-    publish(&hub, 22);
+    publish(&hub, 20).await;
+    publish(&hub, 21).await;
+    publish(&hub, 22).await;
     let first = b"id: 19\ndata: event 19\n\n";
     let gathered = sub.gather(first, &mut batch, 40).to_vec();
     let ids: Vec<String> = events(&gathered).into_iter().map(|e| e.1).collect();
@@ -123,7 +123,7 @@ async fn try_recv_gathers_what_is_queued_and_sees_a_lag() {
     assert_eq!(events(&sub.recv().await.unwrap())[0].1, "22");
     // Falling more than the queue behind ends it for try_recv and recv alike.
     for i in 4..12 {
-        publish(&hub, i);
+        publish(&hub, i).await;
     }
     assert!(sub.try_recv().is_none());
     assert!(sub.recv().await.is_none(), "a lagged subscription stays ended");
@@ -138,17 +138,19 @@ async fn typed_and_invalid_publishes() {
     }
     let hub = Hub::new(HubConfig::default());
     let mut sub = hub.subscribe(None);
-    hub.publish_event(&Tick { n: 7 }).unwrap();
-    assert_eq!(&*sub.recv().await.unwrap(), b"data: {\"n\":7}\n\n");
+    let id = hub.publish_event(&Tick { n: 7 }).await.unwrap();
+    let expected = format!("id: {id}\ndata: {{\"n\":7}}\n\n");
+    assert_eq!(&*sub.recv().await.unwrap(), expected.as_bytes(), "the hub assigned the id");
+    assert!(id.stream_id().is_some(), "in the <ms>-<seq> shape: {id}");
     assert!(matches!(
-        hub.publish(&Frame::new().event("a\nb").data("x")),
+        hub.publish(&Frame::new().event("a\nb").data("x")).await,
         Err(PublishError::Typed(_))
     ));
     // An event too large to keep is still delivered live.
     let small = Hub::new(HubConfig { replay_bytes: 16, ..HubConfig::default() });
     let mut sub = small.subscribe(None);
     let big = "y".repeat(100);
-    small.publish(&Frame::new().id("9").data(&big)).unwrap();
+    small.publish(&Frame::new().id("9").data(&big)).await.unwrap();
     assert_eq!(sub.recv().await.unwrap().len(), "id: 9\ndata: \n\n".len() + 100);
 }
 
@@ -174,7 +176,7 @@ async fn a_thousand_subscribers_receive_everything_in_order() {
         }));
     }
     for i in 0..EVENTS {
-        publish(&hub, i);
+        publish(&hub, i).await;
         if i % 50 == 0 {
             tokio::task::yield_now().await;
         }
@@ -197,7 +199,7 @@ async fn resuming_while_publishing_never_loses_or_repeats() {
         let hub = hub.clone();
         tokio::spawn(async move {
             for i in 0..EVENTS {
-                publish(&hub, i);
+                publish(&hub, i).await;
                 if i % 7 == 0 {
                     tokio::task::yield_now().await;
                 }
@@ -222,4 +224,56 @@ async fn resuming_while_publishing_never_loses_or_repeats() {
     }
     publisher.await.unwrap();
     assert_eq!(seen, (0..EVENTS).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn dropping_the_hub_ends_every_subscription() {
+    let hub = Hub::new(HubConfig::default());
+    let mut plain = hub.subscribe(None);
+    let streamed = hub.subscribe(None);
+    let id = hub.publish(&Frame::new().data("last")).await.unwrap();
+    drop(hub);
+    let expected = format!("id: {id}\ndata: last\n\n");
+    assert_eq!(&*plain.recv().await.unwrap(), expected.as_bytes(), "what was sent first");
+    let limit = std::time::Duration::from_secs(5);
+    assert!(tokio::time::timeout(limit, plain.recv()).await.unwrap().is_none(), "then the end");
+    use futures_core::Stream;
+    let mut streamed = std::pin::pin!(streamed);
+    let mut items = 0;
+    while tokio::time::timeout(limit, std::future::poll_fn(|cx| streamed.as_mut().poll_next(cx)))
+        .await
+        .unwrap()
+        .is_some()
+    {
+        items += 1;
+    }
+    assert_eq!(items, 1, "a Stream ends too");
+}
+
+#[tokio::test]
+async fn ids_survive_a_restart_so_an_old_id_gets_reset() {
+    let first_run = Hub::new(HubConfig::default());
+    let mut old = Vec::new();
+    for i in 0..5 {
+        old.push(first_run.publish(&Frame::new().data(&format!("a{i}"))).await.unwrap());
+    }
+    drop(first_run);
+    // The process restarts: a new hub, an empty ring, the same clock.
+    let second_run = Hub::new(HubConfig::default());
+    let mut new = Vec::new();
+    for i in 0..5 {
+        new.push(second_run.publish(&Frame::new().data(&format!("b{i}"))).await.unwrap());
+    }
+    for id in old.iter().chain(&new) {
+        assert!(id.stream_id().is_some(), "{id}: <ms>-<seq>");
+    }
+    assert!(old.iter().all(|o| new.iter().all(|n| o.stream_id() < n.stream_id())), "never reused");
+    let mut resumed = second_run.subscribe(Some(old[1].as_str()));
+    let got = events(&resumed.recv().await.unwrap());
+    assert_eq!((got[0].0.as_str(), got[0].2.as_str()), ("reset", old[1].as_str()));
+    // A client of the new run resumes exactly.
+    let mut exact = second_run.subscribe(Some(new[2].as_str()));
+    let got = events(&exact.recv().await.unwrap());
+    let ids: Vec<&str> = got.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(ids, [new[3].as_str(), new[4].as_str()]);
 }

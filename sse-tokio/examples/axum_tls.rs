@@ -87,7 +87,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ticker = hub.clone();
     tokio::spawn(async move {
         for n in 1u64.. {
-            let _ = ticker.publish(&Frame::new().id(&n.to_string()).data(&format!("tick {n}")));
+            let _ =
+                ticker.publish(&Frame::new().id(&n.to_string()).data(&format!("tick {n}"))).await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });

@@ -25,8 +25,9 @@ use crate::{Hub, HubConfig, Server, ServerConfig, ServerTls};
 /// The page at `/`.
 pub const PAGE: &str = include_str!("demo.html");
 
-/// The demo's event: the whole value is the JSON data; `id` is sent as the
-/// SSE id only.
+/// The demo's event: the whole value is the JSON data. Its SSE id is the
+/// one the hub assigns (`<ms>-<seq>`, so ids never repeat across restarts);
+/// `n` counts ticks so the page can tell a lost event.
 #[derive(Clone, Debug, PartialEq, Serialize, SseEvent)]
 pub struct Tick {
     /// `tick N`.
@@ -35,10 +36,8 @@ pub struct Tick {
     pub value: f64,
     /// Milliseconds since the Unix epoch.
     pub timestamp: u64,
-    /// `N`, the event id.
-    #[serde(skip)]
-    #[sse(id)]
-    pub id: String,
+    /// `N`: 1, 2, 3… from the server's start.
+    pub n: u64,
 }
 
 impl Tick {
@@ -49,7 +48,7 @@ impl Tick {
         // A slow wave with a little deterministic noise, one decimal.
         let wave = 50.0 + 30.0 * (n as f64 / 8.0).sin() + ((n * 7919) % 13) as f64 - 6.0;
         let value = (wave * 10.0).round() / 10.0;
-        Self { message: format!("tick {n}"), value, timestamp, id: n.to_string() }
+        Self { message: format!("tick {n}"), value, timestamp, n }
     }
 }
 
@@ -94,14 +93,14 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let hub = Hub::new(HubConfig::default());
     // Ask browsers to come back quickly after a dropped connection.
-    let _ = hub.publish(&Frame::new().retry(1000));
+    let _ = hub.publish(&Frame::new().retry(1000)).await;
     let ticker = hub.clone();
     let period = config.period;
     let ticking = tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         for n in 1u64.. {
             interval.tick().await;
-            if let Err(e) = ticker.publish_event(&Tick::new(n)) {
+            if let Err(e) = ticker.publish_event(&Tick::new(n)).await {
                 eprintln!("publish failed: {e}");
             }
         }

@@ -67,7 +67,7 @@ async fn typed_events_and_last_event_id_through_axum() {
 async fn hub_subscriptions_through_axum_resume_and_keep_alive() {
     let hub = Hub::new(HubConfig::default());
     for n in 1..=3 {
-        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("n{n}"))).unwrap();
+        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("n{n}"))).await.unwrap();
     }
     let route_hub = hub.clone();
     let app = Router::new().route(
@@ -127,13 +127,13 @@ async fn read_until(
     (wire, false)
 }
 
-#[test]
-fn hub_frames_share_one_allocation_across_subscribers() {
+#[tokio::test]
+async fn hub_frames_share_one_allocation_across_subscribers() {
     use sse_tokio::axum::IntoFrames;
     let hub = Hub::new(HubConfig::default());
     let mut first = hub.subscribe(None);
     let mut second = hub.subscribe(None);
-    hub.publish(&Frame::new().id("1").data("shared")).unwrap();
+    hub.publish(&Frame::new().id("1").data("shared")).await.unwrap();
     let a = first.try_recv().unwrap();
     let b = second.try_recv().unwrap();
     let shared = a.as_ptr();
@@ -294,4 +294,45 @@ async fn the_last_event_id_query_parameter_is_the_fallback() {
     )
     .await;
     assert!(wire.starts_with(b"HTTP/1.1 400"), "{}", String::from_utf8_lossy(&wire));
+}
+
+/// When the last `Hub` handle goes (the service shuts its hub down), the
+/// responses streaming its subscriptions end (the chunked body's last
+/// chunk) instead of staying open forever.
+#[tokio::test]
+async fn dropping_the_hub_ends_every_axum_response() {
+    let hub = std::sync::Arc::new(std::sync::Mutex::new(Some(Hub::new(HubConfig::default()))));
+    let route_hub = std::sync::Arc::clone(&hub);
+    let app = Router::new().route(
+        "/events",
+        get(move || {
+            // Only a subscription leaves the handler: no `Hub` handle.
+            let subscription = route_hub.lock().unwrap().as_ref().map(|hub| hub.subscribe(None));
+            async move {
+                EventStream::from_subscription(subscription.expect("hub still up"))
+                    .keep_alive(Some(Duration::from_millis(50)))
+            }
+        }),
+    );
+    let addr = serve(app).await;
+    let request = "GET /events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n";
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(tokio::spawn(read_until(addr, request, |wire| wire.ends_with(b"0\r\n\r\n"))));
+    }
+    // Every client has its subscription, and one event arrives on each.
+    let publisher = hub.lock().unwrap().clone().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while publisher.subscriber_count() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "clients did not subscribe");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    publisher.publish(&Frame::new().data("before")).await.unwrap();
+    drop(publisher);
+    hub.lock().unwrap().take();
+    for client in clients {
+        let (wire, _) = client.await.unwrap();
+        assert!(contains(&wire, b"data:before\n") || contains(&wire, b"data: before\n"));
+        assert!(wire.ends_with(b"0\r\n\r\n"), "{}", String::from_utf8_lossy(&wire));
+    }
 }

@@ -45,7 +45,7 @@ async fn axum_over_tls_and_http2_multiplexes_event_streams() {
     let config = example::tls_config(vec![root.clone()], key).unwrap();
     let hub = Hub::new(HubConfig::default());
     for n in 1..=3 {
-        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("old {n}"))).unwrap();
+        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("old {n}"))).await.unwrap();
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -95,7 +95,7 @@ async fn axum_over_tls_and_http2_multiplexes_event_streams() {
         assert!(tokio::time::Instant::now() < deadline, "21 subscribers");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    hub.publish(&Frame::new().id("4").data("live")).unwrap();
+    hub.publish(&Frame::new().id("4").data("live")).await.unwrap();
     for body in &mut streams {
         let (mut decoder, mut pending) = (EventDecoder::new(&ReaderConfig::DEFAULT), Bytes::new());
         let event = next_event(body, &mut decoder, &mut pending).await;

@@ -184,7 +184,7 @@ async fn ten_event_sources_over_https_and_http2() {
     }));
     let publisher = tokio::spawn(async move {
         for n in 1u64.. {
-            let _ = hub.publish(&Frame::new().id(&n.to_string()).data("tick"));
+            let _ = hub.publish(&Frame::new().id(&n.to_string()).data("tick")).await;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });

@@ -70,16 +70,16 @@ async fn get(
     request(addr, &raw).await
 }
 
-fn publish(hub: &Hub, i: u32) {
+async fn publish(hub: &Hub, i: u32) {
     let id = i.to_string();
-    hub.publish(&Frame::new().id(&id).data(&format!("n{i}"))).unwrap();
+    hub.publish(&Frame::new().id(&id).data(&format!("n{i}"))).await.unwrap();
 }
 
 #[tokio::test]
 async fn hub_streams_resume_and_shut_down_gracefully() {
     let hub = Hub::new(HubConfig::default());
     for i in 1..=3 {
-        publish(&hub, i);
+        publish(&hub, i).await;
     }
     let running = start(Server::new().hub("/events", hub.clone())).await;
 
@@ -99,7 +99,7 @@ async fn hub_streams_resume_and_shut_down_gracefully() {
     while hub.subscriber_count() < 2 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    publish(&hub, 4);
+    publish(&hub, 4).await;
     assert_eq!(fresh.next_event().await.unwrap().unwrap().id, "4");
     assert_eq!(resumed.next_event().await.unwrap().unwrap().id, "4");
 
@@ -224,7 +224,7 @@ async fn a_client_that_never_reads_is_let_go_and_delays_no_one() {
         n
     });
     for i in 1..=200u32 {
-        hub.publish(&Frame::new().id(&i.to_string()).data(&big)).unwrap();
+        hub.publish(&Frame::new().id(&i.to_string()).data(&big)).await.unwrap();
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     assert_eq!(tokio::time::timeout(Duration::from_secs(30), reading).await.unwrap().unwrap(), 200);

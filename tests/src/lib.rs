@@ -8,6 +8,26 @@ use std::path::Path;
 use serde::Deserialize;
 
 mod model;
+pub mod redis_server;
+
+/// The (type, id, data) of each whole event in `bytes`, parsed by `parser`
+/// (which keeps a partial event for the next call).
+///
+/// # Panics
+///
+/// On bytes that are not a valid stream for the parser's buffer.
+pub fn typed_id_data(
+    parser: &mut sse_core::Parser<Vec<u8>>,
+    bytes: &[u8],
+) -> Vec<(String, String, String)> {
+    let mut rest = bytes;
+    let mut out = Vec::new();
+    while let Some(e) = parser.next(&mut rest) {
+        let e = e.unwrap();
+        out.push((e.event_type.to_owned(), e.id.to_owned(), e.data.to_owned()));
+    }
+    out
+}
 pub use model::{parse_chunks, parse_with_core, reference, Outcome, OwnedEvent};
 
 /// A conformance vector (see DESIGN.md for the format).

@@ -275,7 +275,7 @@ async fn a_storm_of_1000_resuming_clients_loses_nothing() {
     let hub = Hub::new(HubConfig::default());
     tokio::spawn(Server::new().hub("/events", hub.clone()).serve(listener, std::future::pending()));
     for n in 1..=200u32 {
-        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).unwrap();
+        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).await.unwrap();
     }
     let clients: Vec<_> = (0..1000u32)
         .map(|i| {
@@ -323,7 +323,7 @@ async fn a_storm_of_1000_resuming_clients_loses_nothing() {
     }
     assert_eq!(hub.subscriber_count(), 1000, "all clients connected");
     for n in 201..=210u32 {
-        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).unwrap();
+        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).await.unwrap();
     }
     for client in clients {
         let (from, ids) = client.await.unwrap();

@@ -150,8 +150,8 @@ impl Events {
     }
 }
 
-fn publish(hub: &Hub, n: u64) {
-    hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).unwrap();
+async fn publish(hub: &Hub, n: u64) {
+    hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).await.unwrap();
 }
 
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -182,7 +182,7 @@ async fn a_hundred_streams_on_one_connection_each_get_every_event_in_order() {
     assert_eq!(running.stats.connections(), 1, "one TCP connection");
     assert_eq!(running.stats.streams(), 100);
     for n in 1..=50 {
-        publish(&hub, n);
+        publish(&hub, n).await;
     }
     let readers = streams.into_iter().map(|mut events| {
         tokio::spawn(async move {
@@ -205,7 +205,7 @@ async fn resume_over_http2_from_the_header_or_the_query() {
     let cert = certificate();
     let hub = Hub::new(HubConfig::default());
     for n in 1..=5 {
-        publish(&hub, n);
+        publish(&hub, n).await;
     }
     let server = Server::new().hub("/events", hub.clone()).with_tls(cert.tls);
     let running = start(server).await;
@@ -262,7 +262,7 @@ async fn a_reset_stream_frees_its_subscriber_and_spares_its_neighbours() {
     drop(cancelled);
     wait_for("the reset stream's subscriber to go", || hub.subscriber_count() == 1).await;
     assert_eq!(running.stats.connections(), 1, "the connection lives on");
-    publish(&hub, 1);
+    publish(&hub, 1).await;
     let mut kept = Events::new(kept);
     assert_eq!(kept.next().await.unwrap().id, "1");
 }
@@ -286,7 +286,7 @@ async fn a_stream_that_does_not_read_is_dropped_while_its_neighbours_keep_receiv
         let hub = hub.clone();
         tokio::spawn(async move {
             for n in 1..=400u64 {
-                hub.publish(&Frame::new().id(&n.to_string()).data(&payload)).unwrap();
+                hub.publish(&Frame::new().id(&n.to_string()).data(&payload)).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         })
@@ -315,7 +315,7 @@ async fn graceful_shutdown_ends_every_stream() {
         streams.push(Events::new(get(&send, "/events", None).await.1));
     }
     wait_for("10 subscribers", || hub.subscriber_count() == 10).await;
-    publish(&hub, 1);
+    publish(&hub, 1).await;
     running.stop.take().unwrap().send(()).unwrap();
     for events in &mut streams {
         assert_eq!(events.next().await.unwrap().id, "1");
@@ -330,8 +330,8 @@ async fn http11_over_tls_still_works_for_clients_without_h2() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let cert = certificate();
     let hub = Hub::new(HubConfig::default());
-    publish(&hub, 1);
-    publish(&hub, 2);
+    publish(&hub, 1).await;
+    publish(&hub, 2).await;
     let server = Server::new().hub("/events", hub.clone()).with_tls(cert.tls);
     let running = start(server).await;
     let tcp = TcpStream::connect(running.addr).await.unwrap();
@@ -366,7 +366,7 @@ async fn curl_http2_parallel() {
     let cert = certificate();
     let hub = Hub::new(HubConfig::default());
     for n in 1..=3 {
-        publish(&hub, n);
+        publish(&hub, n).await;
     }
     // Streams that end: a handler that sends the backlog and returns.
     let server = Server::new()
@@ -441,7 +441,7 @@ async fn http2_on_smol_too() {
     }
     wait_for("20 subscribers", || hub.subscriber_count() == 20).await;
     for n in 1..=5 {
-        publish(&hub, n);
+        publish(&hub, n).await;
     }
     for events in &mut streams {
         for n in 1..=5 {

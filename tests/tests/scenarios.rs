@@ -139,7 +139,7 @@ on_every_runtime!(resume_after_a_cut_connection, resume_after_cut);
 async fn hub_resume<R: Runtime>(rt: R) {
     let hub = Hub::new(HubConfig::default());
     for n in 1..=5 {
-        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).unwrap();
+        hub.publish(&Frame::new().id(&n.to_string()).data(&format!("event {n}"))).await.unwrap();
     }
     let base = start(&rt, Server::with_runtime(rt.clone()).hub("/events", hub.clone())).await;
     let config = ClientConfig { last_event_id: "2".to_owned(), ..fast_reconnect() };
@@ -148,7 +148,7 @@ async fn hub_resume<R: Runtime>(rt: R) {
     for n in 3..=5 {
         assert_eq!(source.next_event().await.unwrap().unwrap().id, n.to_string());
     }
-    hub.publish(&Frame::new().id("6").data("live")).unwrap();
+    hub.publish(&Frame::new().id("6").data("live")).await.unwrap();
     let live = source.next_event().await.unwrap().unwrap();
     assert_eq!((live.id.as_str(), live.data.as_str()), ("6", "live"));
 }
@@ -225,7 +225,7 @@ async fn slow_reader<R: Runtime>(rt: R) {
             rt.sleep(Duration::from_millis(5)).await;
         }
         for n in 1..=400u32 {
-            hub.publish(&Frame::new().id(&n.to_string()).data(&payload)).unwrap();
+            hub.publish(&Frame::new().id(&n.to_string()).data(&payload)).await.unwrap();
             if n % 8 == 0 {
                 // Let the reader keep up; the stalled client cannot.
                 rt.sleep(Duration::from_millis(2)).await;
@@ -323,7 +323,7 @@ async fn server_keep_alive<R: Runtime>(rt: R) {
         assert!(n > 0, "stream ended");
         seen.extend_from_slice(&buf[..n]);
         if !published && seen.windows(2).any(|w| w == b":\n") {
-            hub.publish(&Frame::new().id("1").data("between")).unwrap();
+            hub.publish(&Frame::new().id("1").data("between")).await.unwrap();
             published = true;
         }
     }
@@ -539,7 +539,7 @@ async fn graceful_shutdown<R: Runtime>(rt: R) {
     while hub.subscriber_count() < 1 {
         rt.sleep(Duration::from_millis(5)).await;
     }
-    hub.publish(&Frame::new().id("1").data("before")).unwrap();
+    hub.publish(&Frame::new().id("1").data("before")).await.unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 1024];
     while !seen.ends_with(b"data: before\n\n") {
@@ -1085,7 +1085,7 @@ async fn quiet_non_reader<R: Runtime>(rt: R) {
     // A burst that fills both sockets' buffers, then silence.
     let data = "y".repeat(2000);
     for n in 0..3000 {
-        hub.publish(&Frame::new().id(&n.to_string()).data(&data)).unwrap();
+        hub.publish(&Frame::new().id(&n.to_string()).data(&data)).await.unwrap();
     }
     wait_until(&rt, "the non-reader dropped", Duration::from_secs(5), || stats.connections() == 0)
         .await;

@@ -311,7 +311,9 @@ async fn run(kind: &str, args: &Args) -> String {
         let sent = now_micros();
         match &publisher {
             Publisher::Ours(hub) => {
-                hub.publish(&Frame::new().id(&id.to_string()).data(&sent.to_string())).unwrap();
+                hub.publish(&Frame::new().id(&id.to_string()).data(&sent.to_string()))
+                    .await
+                    .unwrap();
             }
             Publisher::Axum(tx) => {
                 let _ = tx.send((id, sent));
