@@ -296,3 +296,64 @@ async fn dropping_the_hub_ends_subscriptions_and_the_tail_on_memory() {
 async fn dropping_the_hub_ends_subscriptions_and_the_tail_on_redis() {
     dropping_the_hub_ends_subscriptions(&Redis::new("drop")).await;
 }
+
+/// A subscriber that does not keep up is dropped by its own instance's lag
+/// bound (not the publisher's problem, not the other subscribers'), and
+/// resumes from the shared log, on the other instance, with nothing lost.
+async fn a_slow_subscriber_is_dropped_and_resumes(logs: &dyn Logs) {
+    let config = HubConfig { queue_frames: 8, ..HubConfig::default() };
+    let mut hubs = Vec::new();
+    for _ in 0..2 {
+        let (hub, tail) = Hub::with_backend(config.clone(), logs.log(1_000)).await.unwrap();
+        tokio::spawn(tail);
+        hubs.push(hub);
+    }
+    let mut slow = hubs[0].subscribe(None);
+    let mut keeping_up = hubs[0].subscribe(None);
+    let mut published = Vec::new();
+    let mut fast_ids = Vec::new();
+    let mut slow_ids = Vec::new();
+    let mut parser = Parser::new(vec![0u8; 4096]);
+    for i in 0..100 {
+        published.push(hubs[0].publish(&Frame::new().data(&format!("n{i}"))).await.unwrap());
+        if i == 0 {
+            // The slow one reads the first event, then stops reading.
+            let frames = tokio::time::timeout(LIMIT, slow.recv()).await.unwrap().unwrap();
+            slow_ids.extend(typed_id_data(&mut parser, &frames).into_iter().map(|e| e.1));
+        }
+        // The fast one reads as events come.
+        while fast_ids.len() <= i {
+            let frames = tokio::time::timeout(LIMIT, keeping_up.recv()).await.unwrap().unwrap();
+            let got = typed_id_data(&mut Parser::new(vec![0u8; 4096]), &frames);
+            fast_ids.extend(got.into_iter().map(|e| e.1));
+        }
+    }
+    assert_eq!(fast_ids, published.iter().map(|id| id.as_str()).collect::<Vec<_>>());
+    // Then its subscription ends (it may get part of its queue first).
+    while let Some(frames) = tokio::time::timeout(LIMIT, slow.recv()).await.unwrap() {
+        slow_ids.extend(typed_id_data(&mut parser, &frames).into_iter().map(|e| e.1));
+    }
+    assert!(slow_ids.len() < 100, "dropped before the end: got {}", slow_ids.len());
+    assert_eq!(hubs[0].dropped_count(), 1);
+    assert_eq!(slow_ids, fast_ids[..slow_ids.len()], "what it got, in order");
+    // It resumes on the other instance from its last id: exactly the rest.
+    let mut resumed = hubs[1].subscribe(slow_ids.last().map(String::as_str));
+    let mut rest = Vec::new();
+    let mut parser = Parser::new(vec![0u8; 4096]);
+    while slow_ids.len() + rest.len() < 100 {
+        let frames = tokio::time::timeout(LIMIT, resumed.recv()).await.unwrap().unwrap();
+        rest.extend(typed_id_data(&mut parser, &frames).into_iter().map(|e| e.1));
+    }
+    slow_ids.extend(rest);
+    assert_eq!(slow_ids, fast_ids, "nothing lost or repeated");
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_is_dropped_and_resumes_on_memory() {
+    a_slow_subscriber_is_dropped_and_resumes(&Memory::new()).await;
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_is_dropped_and_resumes_on_redis() {
+    a_slow_subscriber_is_dropped_and_resumes(&Redis::new("slow")).await;
+}

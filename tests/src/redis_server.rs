@@ -76,6 +76,11 @@ impl RedisServer {
         }
     }
 
+    /// Its process id while it runs (for measuring its CPU time).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills it at once (SIGKILL: no shutdown save).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -4,13 +4,17 @@
 //! cargo run --release -p sse-bench --bin fanout -- [--subscribers N] [--events E] [--rate R] [--server KINDS] [--streams-per-connection K]
 //! cargo run --release -p sse-bench --bin fanout -- --server ours --subscribers 10000 --rate 10 --duration 60
 //! cargo run --release -p sse-bench --bin fanout -- --server transports --subscribers 1000 --events 300 --rate 100
+//! cargo run --release -p sse-bench --bin fanout -- --server scale-out --subscribers 10000 --events 300 --rate 10
 //! ```
 //!
 //! KINDS: `both` (sse-tokio, axum+broadcast; the default), `ours`, `axum`,
 //! `transports` (sse-tokio over plain HTTP/1.1, HTTP/1.1 over TLS, HTTP/2
 //! over TLS with K streams per connection (100 by default), and
-//! sse-tokio's zero-copy `EventStream` on axum), or a comma-separated list
-//! of row names.
+//! sse-tokio's zero-copy `EventStream` on axum), `scale-out` (sse-tokio
+//! with its in-memory log, against two sse-tokio instances sharing one
+//! Redis Stream, each serving half the subscribers, the publisher writing
+//! through the first; the benchmark starts its own `redis-server` and counts
+//! its CPU time with the servers'), or a comma-separated list of row names.
 //!
 //! `--duration S` makes it a soak: E = R × S events at a steady rate. Every
 //! client checks that ids arrive consecutively, so the row reports events
@@ -44,13 +48,6 @@ fn now_micros() -> u64 {
 
 /// (user + system CPU seconds, resident KiB) of this process, from /proc.
 fn usage() -> (f64, u64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are the
-    // 14th and 15th fields overall, in clock ticks (100 per second).
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let rss = status
         .lines()
@@ -58,7 +55,19 @@ fn usage() -> (f64, u64) {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    (ticks / 100.0, rss)
+    (cpu_seconds("self"), rss)
+}
+
+/// User + system CPU seconds of process `pid` (or `self`) so far, from
+/// /proc: utime and stime are the 14th and 15th fields of its stat, in
+/// clock ticks (100 per second).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 struct Args {
@@ -132,6 +141,7 @@ fn main() {
         "ours" => vec![PLAIN],
         "axum" => vec![AXUM_BROADCAST],
         "transports" => vec![PLAIN, TLS, H2, AXUM_ZERO_COPY],
+        "scale-out" => vec![PLAIN, REDIS],
         list => list.split(',').collect(),
     };
     for kind in &kinds {
@@ -156,7 +166,8 @@ const TLS: &str = "sse-tokio-tls";
 const H2: &str = "sse-tokio-h2";
 const AXUM_ZERO_COPY: &str = "axum+sse-tokio";
 const AXUM_BROADCAST: &str = "axum+broadcast";
-const ALL: [&str; 5] = [PLAIN, TLS, H2, AXUM_ZERO_COPY, AXUM_BROADCAST];
+const REDIS: &str = "2x sse-tokio+redis";
+const ALL: [&str; 6] = [PLAIN, TLS, H2, AXUM_ZERO_COPY, AXUM_BROADCAST, REDIS];
 
 enum Publisher {
     Ours(sse_tokio::Hub),
@@ -205,11 +216,51 @@ fn certificate() -> (sse_tokio::ServerTls, String) {
     (tls, path.to_string_lossy().into_owned())
 }
 
-async fn start(kind: &str, args: &Args) -> (std::net::SocketAddr, Publisher, Transport) {
+/// What a row runs on: the addresses its clients spread over (comma
+/// separated), the publisher, the transport, and the Redis it shares.
+struct Started {
+    addrs: String,
+    publisher: Publisher,
+    transport: Transport,
+    redis: Option<sse_tests::redis_server::RedisServer>,
+}
+
+fn hub_config() -> sse_tokio::HubConfig {
+    sse_tokio::HubConfig { queue_frames: 1024, ..Default::default() }
+}
+
+async fn start(kind: &str, args: &Args) -> Started {
+    let plain = |addr: std::net::SocketAddr, publisher| Started {
+        addrs: addr.to_string(),
+        publisher,
+        transport: Transport::Plain,
+        redis: None,
+    };
+    if kind == REDIS {
+        let redis = sse_tests::redis_server::RedisServer::start(false);
+        let config = sse_redis::RedisConfig { max_len: 10_000, ..Default::default() };
+        let backend = sse_redis::RedisBackend::new(&redis.url(), config).unwrap();
+        let mut addrs = Vec::new();
+        let mut hubs = Vec::new();
+        for _ in 0..2 {
+            let hub = backend.hub(hub_config()).await.unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addrs.push(listener.local_addr().unwrap().to_string());
+            let config = sse_tokio::ServerConfig { max_connections: 1 << 20, ..Default::default() };
+            let server = sse_tokio::Server::new().with_config(config).hub("/events", hub.clone());
+            tokio::spawn(server.serve(listener, std::future::pending()));
+            hubs.push(hub);
+        }
+        return Started {
+            addrs: addrs.join(","),
+            publisher: Publisher::Ours(hubs.swap_remove(0)),
+            transport: Transport::Plain,
+            redis: Some(redis),
+        };
+    }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let hub =
-        || sse_tokio::Hub::new(sse_tokio::HubConfig { queue_frames: 1024, ..Default::default() });
+    let hub = || sse_tokio::Hub::new(hub_config());
     if [PLAIN, TLS, H2].contains(&kind) {
         let hub = hub();
         let nodelay = std::env::var_os("FANOUT_NODELAY").is_some();
@@ -227,7 +278,7 @@ async fn start(kind: &str, args: &Args) -> (std::net::SocketAddr, Publisher, Tra
             };
         }
         tokio::spawn(server.serve(listener, std::future::pending()));
-        (addr, Publisher::Ours(hub), transport)
+        Started { transport, ..plain(addr, Publisher::Ours(hub)) }
     } else if kind == AXUM_ZERO_COPY {
         use sse_tokio::axum::{EventStream, LastEventId};
         let hub = hub();
@@ -240,7 +291,7 @@ async fn start(kind: &str, args: &Args) -> (std::net::SocketAddr, Publisher, Tra
             }),
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
-        (addr, Publisher::Ours(hub), Transport::Plain)
+        plain(addr, Publisher::Ours(hub))
     } else {
         use axum::response::sse::{Event, KeepAlive, Sse};
         let (tx, _) = tokio::sync::broadcast::channel::<(u64, u64)>(1024);
@@ -254,8 +305,9 @@ async fn start(kind: &str, args: &Args) -> (std::net::SocketAddr, Publisher, Tra
                         loop {
                             match rx.recv().await {
                                 Ok((id, sent)) => {
-                                    let event =
-                                        Event::default().id(id.to_string()).data(sent.to_string());
+                                    let event = Event::default()
+                                        .id(id.to_string())
+                                        .data(format!("{id} {sent}"));
                                     return Some((Ok::<_, std::convert::Infallible>(event), rx));
                                 }
                                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
@@ -272,19 +324,22 @@ async fn start(kind: &str, args: &Args) -> (std::net::SocketAddr, Publisher, Tra
             }),
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
-        (addr, Publisher::Axum(tx), Transport::Plain)
+        plain(addr, Publisher::Axum(tx))
     }
 }
 
 async fn run(kind: &str, args: &Args) -> String {
-    let (addr, publisher, transport) = start(kind, args).await;
+    let Started { addrs, publisher, transport, redis } = start(kind, args).await;
+    // Redis's CPU time counts with the servers': it does the log's work.
+    let redis_cpu =
+        || redis.as_ref().and_then(|r| r.pid()).map_or(0.0, |pid| cpu_seconds(&pid.to_string()));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, rss_before) = usage();
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
         .args([
             "--client",
-            &addr.to_string(),
+            &addrs,
             &args.subscribers.to_string(),
             &args.events.to_string(),
             // How long the clients wait: the run plus a minute.
@@ -301,6 +356,7 @@ async fn run(kind: &str, args: &Args) -> String {
     assert_eq!(line.trim(), "READY", "client said {line:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (cpu_before, rss_idle) = usage();
+    let redis_before = redis_cpu();
     let per_conn = rss_idle.saturating_sub(rss_before) as f64 * 1024.0 / args.subscribers as f64;
 
     let start = Instant::now();
@@ -311,9 +367,15 @@ async fn run(kind: &str, args: &Args) -> String {
         let sent = now_micros();
         match &publisher {
             Publisher::Ours(hub) => {
-                hub.publish(&Frame::new().id(&id.to_string()).data(&sent.to_string()))
-                    .await
-                    .unwrap();
+                // The event's number and send time are its data (a shared
+                // log assigns its own ids); an own log gets the number as id.
+                let data = format!("{id} {sent}");
+                let number = id.to_string();
+                let mut frame = Frame::new().data(&data);
+                if redis.is_none() {
+                    frame = frame.id(&number);
+                }
+                hub.publish(&frame).await.unwrap();
             }
             Publisher::Axum(tx) => {
                 let _ = tx.send((id, sent));
@@ -324,11 +386,12 @@ async fn run(kind: &str, args: &Args) -> String {
     tokio::task::block_in_place(|| out.read_line(&mut line)).unwrap();
     let elapsed = start.elapsed().as_secs_f64();
     let (cpu_after, _) = usage();
+    let redis_after = redis_cpu();
     let _ = child.wait();
     let stats: Vec<f64> = line.split_whitespace().map(|v| v.parse().unwrap_or(0.0)).collect();
     let (delivered, p50, p99, repeated) = (stats[0], stats[1], stats[2], stats[3]);
     let lost = (args.events as f64 * args.subscribers as f64 - delivered).max(0.0);
-    let cpu = (cpu_after - cpu_before).max(0.01);
+    let cpu = (cpu_after - cpu_before + redis_after - redis_before).max(0.01);
     format!(
         "| {kind} | {} | {} | {delivered:.0} | {lost:.0} | {repeated:.0} | {:.0} | {cpu:.2} | {:.0} | {p50:.2} | {p99:.2} | {:.1} KiB | {:.1} MiB |",
         args.subscribers,
@@ -462,7 +525,9 @@ async fn open_h2(addr: &str, pem: &str, n: usize, per_connection: usize) -> Vec<
 
 /// The client process: N subscribers, each counting events until it has
 /// seen the last id (or `limit` passes), recording latency and repeats.
-async fn client(addr: String, n: usize, events: u64, limit: Duration, transport: Transport) {
+async fn client(addrs: String, n: usize, events: u64, limit: Duration, transport: Transport) {
+    // Connections go round-robin over the instances.
+    let addrs: Vec<&str> = addrs.split(',').collect();
     // Every response head is read before saying READY.
     let ready = match &transport {
         Transport::Plain | Transport::Tls(_) => {
@@ -471,12 +536,12 @@ async fn client(addr: String, n: usize, events: u64, limit: Duration, transport:
                 _ => None,
             };
             let mut bodies = Vec::with_capacity(n);
-            for _ in 0..n {
-                bodies.push(open_http1(&addr, tls.as_ref()).await);
+            for i in 0..n {
+                bodies.push(open_http1(addrs[i % addrs.len()], tls.as_ref()).await);
             }
             bodies
         }
-        Transport::H2(pem, per_connection) => open_h2(&addr, pem, n, *per_connection).await,
+        Transport::H2(pem, per_connection) => open_h2(addrs[0], pem, n, *per_connection).await,
     };
     println!("READY");
     std::io::stdout().flush().unwrap();
@@ -486,7 +551,8 @@ async fn client(addr: String, n: usize, events: u64, limit: Duration, transport:
         tasks.push(tokio::spawn(async move {
             let mut parser = Parser::new(vec![0u8; 4096]);
             let mut latencies = Vec::with_capacity(events as usize);
-            // Ids arrive in order: anything at or below the last is a repeat.
+            // Events carry their number: anything at or below the last is a
+            // repeat.
             let (mut last_id, mut repeated) = (0u64, 0u64);
             let deadline = tokio::time::Instant::now() + limit;
             while last_id < events {
@@ -496,13 +562,14 @@ async fn client(addr: String, n: usize, events: u64, limit: Duration, transport:
                 let mut rest = &bytes[..];
                 while let Some(event) = parser.next(&mut rest) {
                     let event = event.unwrap();
-                    let id: u64 = event.id.parse().unwrap_or(0);
-                    if id <= last_id {
+                    let (number, sent) = event.data.split_once(' ').unwrap_or(("0", ""));
+                    let number: u64 = number.parse().unwrap_or(0);
+                    if number <= last_id {
                         repeated += 1;
                         continue;
                     }
-                    last_id = id;
-                    if let Ok(sent) = event.data.parse::<u64>() {
+                    last_id = number;
+                    if let Ok(sent) = sent.parse::<u64>() {
                         latencies.push(now_micros().saturating_sub(sent) as u32);
                     }
                 }
