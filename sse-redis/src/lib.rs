@@ -223,6 +223,6 @@ impl Backend for RedisBackend {
     }
 
     fn tail(&self, after: StreamId) -> BoxStream<'static, TailItem> {
-        tail::spawn(self.clone(), after)
+        tail::stream(self.clone(), after)
     }
 }

@@ -1,122 +1,124 @@
-//! The tail: one task per hub reading new entries with `XREAD BLOCK` on a
-//! connection of its own, reconnecting with backoff (never a busy loop),
-//! and reporting a gap when its position was lost while it was away.
+//! The tail: reads new entries with `XREAD BLOCK` on a connection of its
+//! own, reconnecting with backoff (never a busy loop), and reports a gap
+//! when its position was lost while it was away.
+//!
+//! It is a stream the hub's [`Tail`](sse_hub::Tail) polls itself, not a
+//! task of its own: an entry goes from the Redis reply to the subscribers
+//! without another hop through a channel and a scheduler. Dropping it (the
+//! hub went) cancels the read in flight.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
+use redis::aio::MultiplexedConnection;
 use redis::Value;
-use sse_hub::{BoxStream, StreamId, TailItem};
-use tokio::sync::mpsc;
+use sse_hub::{BoxFuture, BoxStream, StreamId, TailItem};
 
 use crate::{reply, RedisBackend};
 
 /// Entries read per `XREAD`.
 const READ_COUNT: usize = 512;
 
-/// Entries the tail may read ahead of the hub.
-const QUEUE: usize = 1024;
-
-pub(crate) fn spawn(backend: RedisBackend, after: StreamId) -> BoxStream<'static, TailItem> {
-    let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(run(backend, after, tx));
-    Box::pin(Receiver(rx))
+pub(crate) fn stream(backend: RedisBackend, after: StreamId) -> BoxStream<'static, TailItem> {
+    let delay = backend.config().retry_min;
+    let position = Position { backend, cursor: after, conn: None, check: false, delay };
+    Box::pin(RedisTail { ready: VecDeque::new(), step: Box::pin(position.step()) })
 }
 
-struct Receiver(mpsc::Receiver<TailItem>);
+/// Where the tail is, carried from one step to the next.
+struct Position {
+    backend: RedisBackend,
+    /// The newest id read.
+    cursor: StreamId,
+    /// The tail's connection, `None` after a failure.
+    conn: Option<MultiplexedConnection>,
+    /// After a failure the position is checked before reading on: if it is
+    /// gone (trimmed past, or Redis restarted without it), entries may have
+    /// been missed.
+    check: bool,
+    /// The next wait after a failure.
+    delay: Duration,
+}
 
-impl Stream for Receiver {
+impl Position {
+    /// One step: connect, check the position or read; the items it found.
+    async fn step(mut self) -> (Self, Vec<TailItem>) {
+        let mut items = Vec::new();
+        match self.try_step(&mut items).await {
+            Ok(()) => self.delay = self.backend.config().retry_min,
+            Err(()) => {
+                // Reconnect after a pause, then check the position.
+                self.conn = None;
+                self.check = true;
+                tokio::time::sleep(self.delay).await;
+                self.delay = (self.delay * 2).min(self.backend.config().retry_max);
+            }
+        }
+        (self, items)
+    }
+
+    async fn try_step(&mut self, items: &mut Vec<TailItem>) -> Result<(), ()> {
+        let config = self.backend.config();
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let settings =
+                    self.backend.connection_config(config.block + config.command_timeout);
+                let client = &self.backend.inner.client;
+                let conn = client.get_multiplexed_async_connection_with_config(&settings).await;
+                self.conn.insert(conn.map_err(drop)?)
+            }
+        };
+        if self.check {
+            if self.cursor != StreamId::default() {
+                let mut cmd = redis::cmd("XRANGE");
+                let at = self.cursor.text();
+                cmd.arg(&config.stream).arg(at.as_str()).arg(at.as_str());
+                let reply = cmd.query_async::<Value>(conn).await.map_err(drop)?;
+                if reply::range(&reply).map_err(drop)?.is_empty() {
+                    items.push(TailItem::Gap);
+                }
+            }
+            self.check = false;
+        }
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT").arg(READ_COUNT);
+        cmd.arg("BLOCK").arg(u64::try_from(config.block.as_millis()).unwrap_or(u64::MAX));
+        cmd.arg("STREAMS").arg(&config.stream).arg(self.cursor.text().as_str());
+        let reply = cmd.query_async::<Value>(conn).await.map_err(drop)?;
+        for (id, entry) in reply::read(&reply).map_err(drop)? {
+            if id <= self.cursor {
+                continue;
+            }
+            self.cursor = id;
+            items.extend(entry.map(TailItem::Entry));
+        }
+        Ok(())
+    }
+}
+
+struct RedisTail {
+    /// Items found by the last step, not yet taken.
+    ready: VecDeque<TailItem>,
+    step: BoxFuture<'static, (Position, Vec<TailItem>)>,
+}
+
+impl Stream for RedisTail {
     type Item = TailItem;
+
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<TailItem>> {
-        self.0.poll_recv(cx)
-    }
-}
-
-/// Waits `delay` unless the hub goes first; `false` if it went.
-async fn pause(tx: &mpsc::Sender<TailItem>, delay: Duration) -> bool {
-    tokio::select! {
-        () = tx.closed() => false,
-        () = tokio::time::sleep(delay) => true,
-    }
-}
-
-async fn run(backend: RedisBackend, mut cursor: StreamId, tx: mpsc::Sender<TailItem>) {
-    let config = backend.config().clone();
-    let mut delay = config.retry_min;
-    // After a failure, the position is checked before reading on: if it is
-    // gone (trimmed past, or Redis restarted without it), entries may have
-    // been missed.
-    let mut check = false;
-    loop {
-        let response = config.block + config.command_timeout;
-        let settings = backend.connection_config(response);
-        let connect = backend.inner.client.get_multiplexed_async_connection_with_config(&settings);
-        let connected = tokio::select! {
-            () = tx.closed() => return,
-            connected = connect => connected,
-        };
-        let Ok(mut conn) = connected else {
-            if !pause(&tx, delay).await {
-                return;
-            }
-            delay = (delay * 2).min(config.retry_max);
-            check = true;
-            continue;
-        };
-        if check && cursor != StreamId::default() {
-            let mut cmd = redis::cmd("XRANGE");
-            let at = cursor.text();
-            cmd.arg(&config.stream).arg(at.as_str()).arg(at.as_str());
-            let present = tokio::select! {
-                () = tx.closed() => return,
-                reply = cmd.query_async::<Value>(&mut conn) => reply,
-            };
-            match present.map(|reply| reply::range(&reply).map(|e| e.is_empty())) {
-                Ok(Ok(true)) => {
-                    if tx.send(TailItem::Gap).await.is_err() {
-                        return;
-                    }
-                }
-                Ok(Ok(false)) => {}
-                _ => {
-                    if !pause(&tx, delay).await {
-                        return;
-                    }
-                    delay = (delay * 2).min(config.retry_max);
-                    continue;
-                }
-            }
-        }
         loop {
-            let mut cmd = redis::cmd("XREAD");
-            cmd.arg("COUNT").arg(READ_COUNT);
-            cmd.arg("BLOCK").arg(u64::try_from(config.block.as_millis()).unwrap_or(u64::MAX));
-            cmd.arg("STREAMS").arg(&config.stream).arg(cursor.text().as_str());
-            let read = tokio::select! {
-                () = tx.closed() => return,
-                read = cmd.query_async::<Value>(&mut conn) => read,
-            };
-            let Ok(Ok(entries)) = read.map(|reply| reply::read(&reply)) else { break };
-            delay = config.retry_min;
-            for (id, entry) in entries {
-                if id <= cursor {
-                    continue;
-                }
-                cursor = id;
-                if let Some(entry) = entry {
-                    if tx.send(TailItem::Entry(entry)).await.is_err() {
-                        return;
-                    }
-                }
+            if let Some(item) = self.ready.pop_front() {
+                return Poll::Ready(Some(item));
             }
+            let Poll::Ready((position, items)) = self.step.as_mut().poll(cx) else {
+                return Poll::Pending;
+            };
+            self.ready.extend(items);
+            self.step = Box::pin(position.step());
         }
-        // The read failed: reconnect after a pause, then check the position.
-        if !pause(&tx, delay).await {
-            return;
-        }
-        delay = (delay * 2).min(config.retry_max);
-        check = true;
     }
 }
