@@ -46,12 +46,12 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub use sse_async::{
-    BodyStream, ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Encoded,
-    EventReader, EventSource, EventWriter, Executor, Hub, HubConfig, MessageEvent, PublishError,
-    ReadError, ReaderConfig, Request, Requester, Response, Runtime, SendError, Server,
-    ServerConfig, ServerIo, ServerStats, Subscription, Target, Task, TcpConnector, Transport,
-    Update, DEFAULT_BACKLOG, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
+    BodyStream, ByteStreamDecoder, ClientConfig, ClientError, ConnectFuture, Connector, Decoded,
+    Encoded, EventReader, EventSource, EventWriter, Executor, Hub, HubConfig, MessageEvent,
+    PublishError, ReadError, ReaderConfig, Request, Requester, Response, Runtime, SendError,
+    Server, ServerConfig, ServerIo, ServerStats, Subscription, Target, Task, TcpConnector,
+    Transport, Update, DEFAULT_BACKLOG, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEAD_BYTES,
     DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_QUEUE_FRAMES, DEFAULT_READ_BUFFER,
     DEFAULT_REPLAY_BYTES, DEFAULT_REPLAY_EVENTS, DEFAULT_RESET_EVENT, DEFAULT_SEND_BUFFER,
     DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT, MAX_REPLAY_EVENTS,

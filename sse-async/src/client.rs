@@ -5,6 +5,7 @@
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -374,6 +375,39 @@ impl<R: Runtime> EventSource<R> {
         })
     }
 
+    /// This source as a stream of events decoded into `T`, a struct or an
+    /// enum deriving `FromSseEvent` (an enum picks its variant by event
+    /// type): one typed stream instead of matching on `event_type`.
+    ///
+    /// ```no_run
+    /// # async fn demo(source: sse_async::EventSource<impl sse_async::Runtime>) {
+    /// use futures_lite::StreamExt;
+    /// use sse_core::FromSseEvent;
+    ///
+    /// #[derive(FromSseEvent, Debug)]
+    /// #[sse(rename_all = "lowercase")]
+    /// enum Feed {
+    ///     Notification(String),
+    ///     Alert { level: u8, message: String },
+    /// }
+    ///
+    /// let mut feed = source.decoded::<Feed>();
+    /// while let Some(event) = feed.next().await {
+    ///     match event {
+    ///         Ok(Feed::Notification(text)) => println!("{text}"),
+    ///         Ok(Feed::Alert { level, message }) => println!("level {level}: {message}"),
+    ///         Err(e) => eprintln!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn decoded<T>(self) -> Decoded<R, T>
+    where
+        T: for<'a> FromSseEvent<'a>,
+    {
+        Decoded { source: self, decode: PhantomData }
+    }
+
     /// The next event's data deserialized as JSON into `T`.
     pub async fn next_json<T>(&mut self) -> Option<Result<T, ClientError>>
     where
@@ -727,6 +761,46 @@ impl<R: Runtime> Stream for EventSource<R> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_event(cx)
+    }
+}
+
+/// An [`EventSource`]'s events decoded into `T`, from
+/// [`EventSource::decoded`]. An event that does not decode is an
+/// `Err(ClientError::Typed(_))` item and the stream goes on.
+pub struct Decoded<R: Runtime, T> {
+    source: EventSource<R>,
+    decode: PhantomData<fn() -> T>,
+}
+
+impl<R: Runtime, T> Decoded<R, T> {
+    /// The source, for its last event id and ready state.
+    pub fn source(&self) -> &EventSource<R> {
+        &self.source
+    }
+
+    /// The source, to reconnect or close it.
+    pub fn source_mut(&mut self) -> &mut EventSource<R> {
+        &mut self.source
+    }
+
+    /// The source back, untyped.
+    pub fn into_inner(self) -> EventSource<R> {
+        self.source
+    }
+}
+
+impl<R: Runtime, T> fmt::Debug for Decoded<R, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decoded").field("source", &self.source).finish()
+    }
+}
+
+impl<R: Runtime, T: for<'a> FromSseEvent<'a>> Stream for Decoded<R, T> {
+    type Item = Result<T, ClientError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let event = ready!(self.get_mut().source.poll_event(cx));
+        Poll::Ready(event.map(|event| event?.decode::<T>().map_err(ClientError::Typed)))
     }
 }
 

@@ -48,8 +48,8 @@ mod tls;
 mod writer;
 
 pub use client::{
-    BodyStream, ClientConfig, ClientError, ConnectFuture, Connector, EventSource, Requester,
-    Response, Target, TcpConnector, Transport, Update,
+    BodyStream, ClientConfig, ClientError, ConnectFuture, Connector, Decoded, EventSource,
+    Requester, Response, Target, TcpConnector, Transport, Update,
 };
 pub use error::{ReadError, SendError};
 pub use reader::{ByteStreamDecoder, EventReader};

@@ -34,6 +34,36 @@
 //! assert_eq!(Progress::from_event(&event), Ok(sent));
 //! # }
 //! ```
+//!
+//! An enum is a stream of several kinds of events: each variant is one event
+//! type, and decoding picks the variant by the event's type (see the
+//! `sse-derive` docs for every variant shape):
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use sse_core::{FromSseEvent, Parser, SseEvent, TypedError};
+//!
+//! #[derive(SseEvent, FromSseEvent, Debug, PartialEq)]
+//! #[sse(rename_all = "snake_case")]
+//! enum Job<'a> {
+//!     Started(&'a str),                  // event: started, text data
+//!     Progress { percent: u8 },          // event: progress, {"percent":..}
+//!     Finished,                          // event: finished, empty data
+//! }
+//!
+//! let (mut scratch, mut out) = ([0u8; 64], [0u8; 128]);
+//! let n = Job::Progress { percent: 42 }.encode(&mut scratch, &mut out).unwrap();
+//! assert_eq!(&out[..n], b"event: progress\ndata: {\"percent\":42}\n\n");
+//!
+//! let mut parser = Parser::new([0u8; 1024]);
+//! let mut rest = &b"event: started\ndata: build 7\n\nevent: paused\ndata:\n\n"[..];
+//! let event = parser.next(&mut rest).unwrap().unwrap();
+//! assert_eq!(event.decode::<Job<'_>>(), Ok(Job::Started("build 7")));
+//! let event = parser.next(&mut rest).unwrap().unwrap();
+//! let Err(TypedError::UnknownEventType(name)) = event.decode::<Job<'_>>() else { panic!() };
+//! assert_eq!(name.as_str(), "paused");
+//! # }
+//! ```
 
 use core::fmt;
 
@@ -66,6 +96,66 @@ pub enum TypedError {
     RetryOutOfRange,
     /// The type has a fixed event type and the event has another one.
     WrongEventType,
+    /// An enum has no variant for the event's type (and no `#[sse(other)]`
+    /// variant to receive it).
+    UnknownEventType(EventTypeName),
+    /// The value is an enum's `#[sse(other)]` unit variant, which does not
+    /// know the event type to send.
+    NoEventType,
+}
+
+/// An event type as an error reports it: up to its first 32 bytes (cut at
+/// a character boundary), held inline so [`TypedError`] stays `Copy` and
+/// needs no allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventTypeName {
+    bytes: [u8; EventTypeName::MAX],
+    len: u8,
+    truncated: bool,
+}
+
+impl EventTypeName {
+    /// The most bytes kept.
+    pub const MAX: usize = 32;
+
+    /// The name of `event_type`, cut to [`MAX`](Self::MAX) bytes.
+    pub fn new(event_type: &str) -> Self {
+        let mut len = event_type.len().min(Self::MAX);
+        while !event_type.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; Self::MAX];
+        bytes[..len].copy_from_slice(&event_type.as_bytes()[..len]);
+        let truncated = len < event_type.len();
+        Self { bytes, len: u8::try_from(len).unwrap_or(0), truncated }
+    }
+
+    /// The kept part of the event type.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// Whether the event type was longer than what is kept.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Debug for EventTypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Quoted and escaped (it came from the network), `...` after a cut.
+impl fmt::Display for EventTypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())?;
+        if self.truncated {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for TypedError {
@@ -81,6 +171,10 @@ impl fmt::Display for TypedError {
             Self::MissingRetry => f.write_str("event has no retry field"),
             Self::RetryOutOfRange => f.write_str("retry value out of range for the field"),
             Self::WrongEventType => f.write_str("event type does not match"),
+            Self::UnknownEventType(name) => write!(f, "no variant for event type {name}"),
+            Self::NoEventType => {
+                f.write_str("the `#[sse(other)]` unit variant has no event type to send")
+            }
         }
     }
 }
@@ -94,6 +188,22 @@ impl From<EncodeError> for TypedError {
             EncodeError::BufferTooSmall { required } => Self::BufferTooSmall { required },
         }
     }
+}
+
+/// What the derived code uses: serde's derive macros, for the JSON of an
+/// enum's struct variants. Not an API.
+#[cfg(feature = "derive")]
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde::{Deserialize, Serialize};
+
+    /// Does nothing; fails to compile, at the caller's span, unless `T`
+    /// can be JSON data.
+    pub fn serializable<T: Serialize + ?Sized>() {}
+
+    /// Does nothing; fails to compile unless `T` can be read from JSON.
+    pub fn deserializable<'de, T: Deserialize<'de>>() {}
 }
 
 /// A value that is one Server-Sent Event. Derive it (feature `derive`).

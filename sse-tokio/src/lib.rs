@@ -75,6 +75,8 @@ pub type EventReader<R> = sse_async::EventReader<TokioIo<R>>;
 pub type Server = sse_async::Server<Tokio>;
 /// The reconnecting client on tokio.
 pub type EventSource = sse_async::EventSource<Tokio>;
+/// The client's events decoded into `T` ([`EventSource::decoded`]).
+pub type Decoded<T> = sse_async::Decoded<Tokio, T>;
 /// Plain TCP from tokio.
 pub type TcpConnector = sse_async::TcpConnector<Tokio>;
 /// TLS for `https://` (plain TCP for `http://`) over tokio's TCP.

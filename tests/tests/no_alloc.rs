@@ -15,6 +15,7 @@ use sse_core::http::{
 use sse_core::{
     Frame, FromSseEvent, Parser, Reconnect, ReconnectConfig, ReplayRing, Sink, SseEvent,
 };
+use sse_no_std_typed::{round_trip, Sample as NodeSample, Telemetry};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 // `stats_alloc` wraps the system allocator and counts, without `unsafe` here.
@@ -46,8 +47,9 @@ struct Sample<'a> {
     celsius: i32,
 }
 
-/// The rest of the core, exercised with no allocator use: typed events,
-/// the replay ring, the reconnect policy, the HTTP heads and chunked bodies.
+/// The rest of the core, exercised with no allocator use: typed events (a
+/// struct and an enum), the replay ring, the reconnect policy, the HTTP
+/// heads and chunked bodies.
 fn everything_else() -> usize {
     let mut work = 0;
     let (mut scratch, mut out) = ([0u8; 128], [0u8; 256]);
@@ -62,6 +64,18 @@ fn everything_else() -> usize {
         let event = parser.next(&mut rest).unwrap().unwrap();
         assert_eq!(Reading::from_event(&event).unwrap(), reading);
         work += ring.since("even").map_or(0, |frames| frames.count());
+    }
+    // The no_std crate's enum (borrowed fields, every variant shape).
+    let mut buffer = [0u8; 1024];
+    for i in 0..100 {
+        let value = match i % 5 {
+            0 => Telemetry::Reading(NodeSample { sensor: "t1", centi_celsius: i }),
+            1 => Telemetry::Status { id: "s", text: "all good" },
+            2 => Telemetry::Alarm { id: "a", sensor: "t2", level: 3 },
+            3 => Telemetry::Heartbeat,
+            _ => Telemetry::Other { kind: "firmware", data: "1.2.3" },
+        };
+        work += round_trip(&value, &mut scratch, &mut out, &mut buffer).unwrap();
     }
     let mut source = Reconnect::new(ReconnectConfig::DEFAULT);
     let mut rng = || 7u64;

@@ -1,8 +1,6 @@
 use sse_core::SseEvent;
 
 #[derive(SseEvent)]
-enum Bad {
-    A,
-}
+struct Bad(String);
 
 fn main() {}

@@ -1,0 +1,13 @@
+use sse_core::FromSseEvent;
+
+#[derive(FromSseEvent)]
+enum Bad {
+    Known,
+    #[sse(other)]
+    Unknown {
+        #[sse(data)]
+        data: String,
+    },
+}
+
+fn main() {}
