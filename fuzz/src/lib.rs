@@ -351,6 +351,8 @@ pub enum Mixed {
     Note(String),
     /// JSON data.
     Payload(Payload),
+    /// Optional JSON data: empty data is `None`.
+    Maybe(Option<Payload>),
     /// A data field with an id and a retry.
     Update {
         /// The text.

@@ -102,6 +102,10 @@ pub enum TypedError {
     /// The value is an enum's `#[sse(other)]` unit variant, which does not
     /// know the event type to send.
     NoEventType,
+    /// The value is an enum's `#[sse(other)]` variant holding an event type
+    /// that is empty or one of the enum's own: sent, it would be read back
+    /// as another variant.
+    AmbiguousEventType,
 }
 
 /// An event type as an error reports it: up to its first 32 bytes (cut at
@@ -175,6 +179,9 @@ impl fmt::Display for TypedError {
             Self::NoEventType => {
                 f.write_str("the `#[sse(other)]` unit variant has no event type to send")
             }
+            Self::AmbiguousEventType => f.write_str(
+                "the `#[sse(other)]` variant holds an empty event type or one of the enum's own",
+            ),
         }
     }
 }

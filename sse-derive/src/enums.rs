@@ -44,7 +44,9 @@ fn container_casing(input: &DeriveInput) -> syn::Result<Option<String>> {
                         format!("unknown casing; expected one of {}", CASINGS.join(", ")),
                     ));
                 }
-                casing = Some(lit.value());
+                if casing.replace(lit.value()).is_some() {
+                    return Err(Error::new(lit.span(), "`rename_all` is given twice"));
+                }
                 Ok(())
             } else if meta.path.is_ident("event") {
                 Err(meta.error(
@@ -76,9 +78,14 @@ fn parse_variant<'a>(variant: &'a syn::Variant, casing: Option<&str>) -> syn::Re
                         "an empty event type reads as `message`: write `message`",
                     ));
                 }
-                event = Some(name);
+                if event.replace(name).is_some() {
+                    return Err(Error::new(lit.span(), "this variant's `event` is given twice"));
+                }
                 Ok(())
             } else if meta.path.is_ident("other") {
+                if other {
+                    return Err(meta.error("`other` is given twice"));
+                }
                 other = true;
                 Ok(())
             } else {
@@ -119,6 +126,12 @@ fn parse_variant<'a>(variant: &'a syn::Variant, casing: Option<&str>) -> syn::Re
             }
             Shape::Newtype(&field.ty, field.span())
         }
+        Fields::Unnamed(unnamed) if unnamed.unnamed.is_empty() => {
+            return Err(Error::new(
+                unnamed.span(),
+                "a tuple variant without a value: write it as a unit variant (no parentheses)",
+            ))
+        }
         Fields::Unnamed(unnamed) => {
             return Err(Error::new(
                 unnamed.span(),
@@ -133,6 +146,20 @@ fn parse_variant<'a>(variant: &'a syn::Variant, casing: Option<&str>) -> syn::Re
         }
         Fields::Named(named) => {
             let fields = fields::parse_named(named)?;
+            // The unmapped fields go through a hidden struct of their own, so
+            // serde attributes on them would be ignored: refuse them.
+            for (field, parsed) in named.named.iter().zip(&fields) {
+                let serde = field.attrs.iter().find(|a| a.path().is_ident("serde"));
+                if let (Some(attr), None) = (serde, parsed.role) {
+                    return Err(Error::new(
+                        attr.span(),
+                        "serde attributes on a struct variant's fields do not apply to its SSE \
+                         data (its fields are serialized by name): put the fields in a struct \
+                         that derives `Serialize`/`Deserialize` and make this a one-field \
+                         variant of it",
+                    ));
+                }
+            }
             check_all_mapped(&fields)?;
             let event_field = with(&fields, Role::Event);
             if other {
@@ -302,7 +329,6 @@ pub(crate) fn expand_to_frame(input: &DeriveInput, data: &DataEnum) -> syn::Resu
     let where_clause =
         bounded(&input.generics, &model, &quote!(::sse_core::typed::__private::Serialize));
     let core = quote!(::sse_core::typed);
-    let empty = quote!(frame.data = ::core::option::Option::Some(""););
     let arms = model.variants.iter().map(|v| {
         let ident = v.ident;
         let event = &v.event;
@@ -313,23 +339,32 @@ pub(crate) fn expand_to_frame(input: &DeriveInput, data: &DataEnum) -> syn::Resu
                     return ::core::result::Result::Err(::sse_core::TypedError::NoEventType);
                 }
             ),
-            Shape::Unit => quote!(Self::#ident => { #set_event #empty }),
+            Shape::Unit => quote!(Self::#ident => { #set_event }),
             Shape::Newtype(ty, span) => {
                 let data = fields::to_frame(Role::Data, ty, *span, &quote!(__sse_value));
                 quote!(Self::#ident(__sse_value) => { #set_event #data })
             }
             Shape::Named(fields) => {
                 let pattern = bind(fields);
-                let set_event = if v.other { quote!() } else { set_event };
+                // The `other` variant sends the type it holds, unless that
+                // would read back as another variant (or as `message`).
+                let set_event = if v.other {
+                    let known = model.variants.iter().filter(|k| !k.other).map(|k| &k.event);
+                    quote!(if let ::core::option::Option::None
+                        | ::core::option::Option::Some("" #(| #known)*) = frame.event
+                    {
+                        return ::core::result::Result::Err(::sse_core::TypedError::AmbiguousEventType);
+                    })
+                } else {
+                    set_event
+                };
                 let mapped = fields.iter().enumerate().filter_map(|(i, f)| {
                     let value = binding(i);
                     f.role.map(|role| fields::to_frame(role, f.ty, f.span, &quote!(#value)))
                 });
                 let json = json_fields(fields);
-                let data = if with(fields, Role::Data).is_some() {
+                let data = if with(fields, Role::Data).is_some() || json.is_empty() {
                     quote!()
-                } else if json.is_empty() {
-                    empty.clone()
                 } else {
                     let decl = json_struct(&json, true);
                     let names = json.iter().map(|(_, f)| f.ident);
@@ -341,8 +376,8 @@ pub(crate) fn expand_to_frame(input: &DeriveInput, data: &DataEnum) -> syn::Resu
                     })
                 };
                 quote!(Self::#ident #pattern => {
-                    #set_event
                     #(#mapped)*
+                    #set_event
                     #data
                 })
             }
@@ -351,6 +386,11 @@ pub(crate) fn expand_to_frame(input: &DeriveInput, data: &DataEnum) -> syn::Resu
     let body = quote! {
         match self {
             #(#arms)*
+        }
+        // Every variant is delivered: a block without a `data` line is not
+        // (unit variants, `None` data), so such a value sends empty data.
+        if frame.data.is_none() {
+            frame.data = ::core::option::Option::Some("");
         }
     };
     Ok(fields::impl_to_frame(input, Some(&where_clause), &body))

@@ -115,25 +115,39 @@ pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
 
 /// Whether `ty` is string-like (`String`, `str`, `&str`, `Cow<str>`,
 /// `Box<str>`), so a data field of this type is sent as text, not JSON.
+/// Decided from how the type is written: a type of another crate that is
+/// also called `String` (`heapless::String<N>`) has type arguments and is
+/// JSON.
 pub(crate) fn is_text(ty: &Type) -> bool {
     match ty {
         Type::Reference(r) => is_text(&r.elem),
         Type::Path(path) => path.path.segments.last().is_some_and(|s| {
-            if s.ident == "Box" {
-                // Only `Box<str>`: a box of anything else is JSON.
-                return match &s.arguments {
-                    PathArguments::AngleBracketed(args) => {
-                        matches!(args.args.first(), Some(GenericArgument::Type(inner)) if is_text(inner))
-                    }
-                    _ => false,
-                };
+            let args = match &s.arguments {
+                PathArguments::None => None,
+                PathArguments::AngleBracketed(args) => Some(args),
+                PathArguments::Parenthesized(_) => return false,
+            };
+            // The type argument, for `Box<str>` and `Cow<'_, str>`.
+            let of_str = || {
+                args.is_some_and(|args| {
+                    args.args.iter().any(|a| matches!(a, GenericArgument::Type(t) if is_str(t)))
+                })
+            };
+            match s.ident.to_string().as_str() {
+                "String" | "str" => args.is_none(),
+                "Box" | "Cow" => of_str(),
+                _ => false,
             }
-            s.ident == "String" || s.ident == "str" || s.ident == "Cow"
         }),
         Type::Group(g) => is_text(&g.elem),
         Type::Paren(p) => is_text(&p.elem),
         _ => false,
     }
+}
+
+/// Whether `ty` is `str` itself.
+fn is_str(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("str"))
 }
 
 fn core() -> Tokens {
@@ -216,6 +230,8 @@ pub(crate) fn impl_to_frame(
     let (impl_generics, ty_generics, _) = input.generics.split_for_impl();
     quote! {
         impl #impl_generics ::sse_core::SseEvent for #name #ty_generics #where_clause {
+            // An enum whose only variant cannot be sent returns in every arm.
+            #[allow(unreachable_code)]
             fn to_frame<'__sse>(
                 &'__sse self,
                 scratch: &'__sse mut [u8],

@@ -25,14 +25,21 @@
 //! the variant, or its name with `#[sse(rename_all = "snake_case")]` (or
 //! any casing serde offers) on the enum. Encoding writes the variant's type;
 //! decoding picks the variant by the event's type (`message` when the event
-//! had no `event:` field). A unit variant sends empty data; a one-field
-//! variant's value is the data (text or JSON, as a `data` field); a struct
-//! variant maps its fields as a struct does, and without a `data` field its
-//! unmapped fields are the JSON data (serialized by field name; for serde
-//! attributes, wrap a struct in a one-field variant instead). An
-//! `#[sse(other)]` variant receives unknown types: a unit variant, or
-//! named fields with `#[sse(event)]` for the type (and `data`, `id`,
-//! `retry` as wanted). Without one, an unknown type is an error that names it.
+//! had no `event:` field). Every variant is delivered: one without data (a
+//! unit variant, `None`) sends an empty `data:` line. A one-field variant's
+//! value is the data (text for string types, else JSON, as a `data`
+//! field). A struct variant maps `data`, `id`, `retry` and `skip` fields as
+//! a struct does; without a `data` field its *unmapped* fields are the JSON
+//! data, by field name. Unlike a struct's JSON, that leaves out the `id` and
+//! `retry` fields (they are read back from the SSE fields), and a `skip`
+//! field is neither sent nor read (it gets its `Default`). serde attributes
+//! on those fields are refused: for serde's renames and defaults, make the
+//! variant a one-field variant of a struct that derives them. An
+//! `#[sse(other)]` variant receives unknown types: a unit variant, or named
+//! fields with `#[sse(event)]` for the type (and `data`, `id`, `retry` as
+//! wanted); sending one whose type is empty or one of the enum's own is an
+//! error. Without an `other` variant, an unknown type is an error that names
+//! it.
 #![forbid(unsafe_code)]
 
 mod casing;

@@ -83,6 +83,16 @@ async fn an_enum_through_the_hub_and_server_to_a_typed_client_across_a_reconnect
     for n in 5..=6 {
         assert_eq!(next(&mut again).await.unwrap(), feed(n));
     }
+    // An id the hub no longer has: its `reset` event is a type `Feed` does
+    // not know, an error item naming it, and the live events follow.
+    let config = ClientConfig { last_event_id: "0-1".to_owned(), ..ClientConfig::default() };
+    let mut reset = EventSource::with_config(&url, config).unwrap().decoded::<Feed>();
+    let Err(ClientError::Typed(TypedError::UnknownEventType(name))) = next(&mut reset).await else {
+        panic!("reset is not a Feed")
+    };
+    assert_eq!(name.as_str(), sse_tokio::DEFAULT_RESET_EVENT);
+    hub.publish_event(&feed(7)).await.unwrap();
+    assert_eq!(next(&mut reset).await.unwrap(), feed(7));
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }

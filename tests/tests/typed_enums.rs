@@ -124,7 +124,8 @@ fn every_shape_golden_bytes() {
             Shapes::MaybePoint(Some(Point { x: 0, y: 0 })),
             "event: maybe\ndata: {\"x\":0,\"y\":0}\n\n",
         ),
-        (Shapes::MaybePoint(None), "event: maybe\n\n"),
+        // No data would not be delivered at all: it is an empty `data:` line.
+        (Shapes::MaybePoint(None), "event: maybe\ndata:\n\n"),
         (
             Shapes::Mapped { body: "hi".into(), id: Some("7".into()), retry: Some(500), local: 9 },
             "event: mapped\nid: 7\nretry: 500\ndata: hi\n\n",
@@ -216,6 +217,10 @@ fn the_other_unit_variant_receives_unknown_types_and_cannot_be_sent() {
     assert_eq!(got, vec![Ok(Small::Tick(4)), Ok(Small::Other)]);
     let mut scratch = [0u8; 16];
     assert_eq!(Small::Other.to_frame(&mut scratch).err(), Some(TypedError::NoEventType));
+    // Through the hub too.
+    let hub = sse_tokio::Hub::new(sse_tokio::HubConfig::default());
+    let published = futures_lite::future::block_on(hub.publish_event(&Small::Other));
+    assert!(matches!(published, Err(sse_tokio::PublishError::Typed(TypedError::NoEventType))));
     // The wrong data for a known type is a data error, not "unknown".
     let got: Vec<Result<Small, _>> = decode_all(b"event: tick\ndata: four\n\n");
     assert_eq!(got, vec![Err(TypedError::JsonDecode)]);
@@ -359,6 +364,112 @@ fn borrowed_fields_and_generics() {
     );
 }
 
+#[test]
+fn the_other_variant_cannot_send_a_type_that_would_read_back_as_another() {
+    let mut scratch = [0u8; 64];
+    for kind in ["heartbeat", "point", "message", ""] {
+        let value = Shapes::Unknown { event_type: kind.into(), data: "d".into(), id: "1".into() };
+        assert_eq!(
+            value.to_frame(&mut scratch).err(),
+            Some(TypedError::AmbiguousEventType),
+            "{kind}"
+        );
+    }
+    #[derive(SseEvent, FromSseEvent, Debug, PartialEq)]
+    enum OnlyOther<'a> {
+        #[sse(other)]
+        Any {
+            #[sse(event)]
+            kind: Option<&'a str>,
+            #[sse(data)]
+            data: &'a str,
+        },
+    }
+    let none = OnlyOther::Any { kind: None, data: "x" };
+    assert_eq!(none.to_frame(&mut scratch).err(), Some(TypedError::AmbiguousEventType));
+    // With no variant of its own, `message` is just another type.
+    let bytes = encode(&OnlyOther::Any { kind: Some("message"), data: "x" });
+    assert_eq!(bytes, b"event: message\ndata: x\n\n");
+    let mut parser = Parser::new(vec![0u8; 1024]);
+    let mut rest = &b"data: y\n\nevent: z\ndata:\n\n"[..];
+    let first = parser.next(&mut rest).unwrap().unwrap();
+    assert_eq!(first.decode(), Ok(OnlyOther::Any { kind: Some("message"), data: "y" }));
+    let second = parser.next(&mut rest).unwrap().unwrap();
+    assert_eq!(second.decode(), Ok(OnlyOther::Any { kind: Some("z"), data: "" }));
+
+    #[derive(SseEvent, FromSseEvent, Debug, PartialEq)]
+    enum OnlyUnitOther {
+        #[sse(other)]
+        Anything,
+    }
+    let got: Vec<Result<OnlyUnitOther, _>> = decode_all(b"event: q\ndata: 1\n\ndata: 2\n\n");
+    assert_eq!(got, vec![Ok(OnlyUnitOther::Anything), Ok(OnlyUnitOther::Anything)]);
+}
+
+/// Text one-field variants of every string type, `Option`s of them, an
+/// empty struct variant, a skipped field, a `where` clause, a type
+/// parameter used only as data, and a type called `String` that is not
+/// `std`'s (JSON, as heapless's would be).
+#[test]
+fn more_variant_shapes_round_trip() {
+    use std::borrow::Cow;
+    mod other {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Clone)]
+        pub struct String<T>(pub T);
+    }
+    #[derive(SseEvent, FromSseEvent, Debug, PartialEq, Clone)]
+    #[sse(rename_all = "snake_case")]
+    enum More<'a, T>
+    where
+        T: Clone,
+    {
+        Borrowed(&'a str),
+        MaybeBorrowed(Option<&'a str>),
+        Cowed(Cow<'a, str>),
+        Boxed(Box<str>),
+        Generic(T),
+        Empty {},
+        Skipping {
+            #[sse(id)]
+            id: String,
+            #[sse(skip)]
+            local: u32,
+            value: u8,
+        },
+        NotStd(other::String<u8>),
+    }
+    type M<'a> = More<'a, Vec<u16>>;
+    let sent: Vec<M<'_>> = vec![
+        More::Borrowed("b"),
+        More::MaybeBorrowed(Some("m")),
+        More::MaybeBorrowed(None),
+        More::Cowed(Cow::Borrowed("c")),
+        More::Boxed("x".into()),
+        More::Generic(vec![1, 2]),
+        More::Empty {},
+        More::Skipping { id: "4".into(), local: 9, value: 3 },
+        More::NotStd(other::String(5)),
+    ];
+    let bytes: Vec<u8> = sent.iter().flat_map(encode).collect();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("event: maybe_borrowed\ndata:\n\n"), "{text}");
+    assert!(text.contains("event: generic\ndata: [1,2]\n\n"), "{text}");
+    assert!(text.contains("event: empty\ndata:\n\n"), "{text}");
+    assert!(text.contains("event: skipping\nid: 4\ndata: {\"value\":3}\n\n"), "{text}");
+    assert!(text.contains("event: not_std\ndata: 5\n\n"), "{text}");
+    let mut expected = sent.clone();
+    // Read back, the skipped field is its default.
+    expected[7] = More::Skipping { id: "4".into(), local: 0, value: 3 };
+    let mut parser = Parser::new(vec![0u8; 4096]);
+    let mut rest = &bytes[..];
+    let mut i = 0;
+    while let Some(event) = parser.next(&mut rest) {
+        assert_eq!(event.unwrap().decode::<M<'_>>().unwrap(), expected[i], "event {i}");
+        i += 1;
+    }
+    assert_eq!(i, expected.len());
+}
+
 /// Fields named like the generated code's locals, and a raw identifier.
 #[test]
 fn fields_named_like_the_generated_code_s_locals() {
@@ -497,10 +608,6 @@ proptest! {
         let mut expected = Vec::new();
         let mut last_id = String::new();
         for value in values {
-            // A `MaybePoint(None)` has no data, so it is not dispatched.
-            if value == Shapes::MaybePoint(None) {
-                continue;
-            }
             let Some(received) = as_received(value.clone(), &last_id) else { continue };
             stream.extend(encode(&value));
             last_id = last_id_after(&value, &last_id);

@@ -1,0 +1,8 @@
+use sse_core::SseEvent;
+
+#[derive(SseEvent)]
+enum Bad {
+    Nothing(),
+}
+
+fn main() {}
