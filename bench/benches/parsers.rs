@@ -4,7 +4,10 @@
 //! Groups: `llm_tokens`, `notifications`, `large_payloads` and `crlf_small` are
 //! fed in 16 KiB chunks; `llm_tokens_1byte` feeds only the first
 //! [`sse_bench::ONE_BYTE_EVENTS`] (2,000) events of the LLM corpus, one byte
-//! per chunk, so that the slow parsers finish in reasonable time.
+//! per chunk, so that the slow parsers finish in reasonable time. The
+//! `hot_*` groups feed a corpus under 1 MB ten times per iteration (cache
+//! hot); `hot_llm_network` cuts it as a socket delivers it (see
+//! [`sse_bench::network_reads`]).
 //!
 //! Run with `cargo bench -p sse-bench --bench parsers`, then
 //! `cargo run -p sse-bench --bin report` for a markdown table. Every
@@ -16,14 +19,14 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use sse_bench::{memchr_floor, split, MEMCHR_FLOOR, PARSERS, WORKLOADS};
+use sse_bench::{memchr_floor, MEMCHR_FLOOR, PARSERS, WORKLOADS};
 
 fn parsers(c: &mut Criterion) {
     for workload in WORKLOADS {
         let corpus = (workload.corpus)();
-        let chunks = split(&corpus, workload.chunk_size);
+        let chunks = workload.reads(&corpus);
         let mut group = c.benchmark_group(workload.name);
-        group.throughput(Throughput::Bytes(corpus.len() as u64));
+        group.throughput(Throughput::Bytes(workload.bytes(&corpus) as u64));
         group.sampling_mode(SamplingMode::Flat);
         for &(name, adapter) in PARSERS {
             group.bench_function(name, |b| b.iter(|| adapter(black_box(&chunks))));

@@ -14,7 +14,7 @@ fn main() {
         .find(|w| w.name == corpus_name)
         .unwrap_or_else(|| panic!("unknown corpus {corpus_name}"));
     let corpus = (workload.corpus)();
-    let chunks = sse_bench::split(&corpus, workload.chunk_size);
+    let chunks = workload.reads(&corpus);
     let floor =
         |c: &[&[u8]]| sse_bench::Summary { events: sse_bench::memchr_floor(c), data_bytes: 0 };
     let run: sse_bench::Adapter = match parser {
@@ -33,7 +33,7 @@ fn main() {
     let secs = start.elapsed().as_secs_f64() / rounds as f64;
     println!(
         "{corpus_name} {parser}: {:.0} MB/s ({:?})",
-        corpus.len() as f64 / secs / 1e6,
+        workload.bytes(&corpus) as f64 / secs / 1e6,
         last.unwrap()
     );
 }

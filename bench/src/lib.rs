@@ -110,25 +110,133 @@ pub const CRLF_EVENTS: usize = 300_000;
 /// slower parsers at one byte per chunk).
 pub const ONE_BYTE_EVENTS: usize = 2_000;
 
-/// A benchmark group: a corpus and the chunk size it is fed in.
+/// Events in each cache-hot corpus's LLM stream: about 0.9 MB.
+pub const HOT_LLM_EVENTS: usize = 5_000;
+/// Times a cache-hot corpus is fed per pass.
+pub const HOT_REPEAT: usize = 10;
+
+/// How a corpus is cut into the reads a parser is fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feeding {
+    /// Consecutive chunks of this many bytes.
+    Fixed(usize),
+    /// What a client of an LLM API reads off its socket ([`network_reads`]):
+    /// one to three events per read, uneven, a third of the reads ending
+    /// inside an event.
+    Network,
+}
+
+/// A benchmark group: a corpus, how it is cut into reads, and how many
+/// times the reads are fed per pass.
 #[derive(Debug, Clone, Copy)]
 pub struct Workload {
     /// Criterion group name.
     pub name: &'static str,
     /// Generates the corpus.
     pub corpus: fn() -> Vec<u8>,
-    /// Size of the chunks the corpus is fed in.
-    pub chunk_size: usize,
+    /// How the corpus is cut into reads.
+    pub feeding: Feeding,
+    /// Times the same reads are fed in one pass, one parser throughout. A
+    /// corpus under 1 MB fed again and again stays in cache, as what a
+    /// client parses is what `recv` just wrote; 1 feeds a large corpus once
+    /// (mostly from memory).
+    pub repeat: usize,
 }
 
-/// The benchmark groups, in report order.
+impl Workload {
+    /// The reads of one pass over `corpus`.
+    pub fn reads<'c>(&self, corpus: &'c [u8]) -> Vec<&'c [u8]> {
+        let once = match self.feeding {
+            Feeding::Fixed(size) => split(corpus, size),
+            Feeding::Network => network_reads(corpus),
+        };
+        let mut reads = Vec::with_capacity(once.len() * self.repeat);
+        for _ in 0..self.repeat {
+            reads.extend_from_slice(&once);
+        }
+        reads
+    }
+
+    /// Bytes parsed in one pass over `corpus`.
+    pub fn bytes(&self, corpus: &[u8]) -> usize {
+        corpus.len() * self.repeat
+    }
+}
+
+const fn fixed(name: &'static str, corpus: fn() -> Vec<u8>, size: usize) -> Workload {
+    Workload { name, corpus, feeding: Feeding::Fixed(size), repeat: 1 }
+}
+
+const fn hot(name: &'static str, corpus: fn() -> Vec<u8>, feeding: Feeding) -> Workload {
+    Workload { name, corpus, feeding, repeat: HOT_REPEAT }
+}
+
+/// The benchmark groups, in report order: the large corpora fed once, then
+/// the cache-hot ones (each under 1 MB, fed [`HOT_REPEAT`] times a pass).
 pub const WORKLOADS: &[Workload] = &[
-    Workload { name: "llm_tokens", corpus: llm_tokens, chunk_size: CHUNK },
-    Workload { name: "notifications", corpus: notifications, chunk_size: CHUNK },
-    Workload { name: "large_payloads", corpus: large_payloads, chunk_size: CHUNK },
-    Workload { name: "crlf_small", corpus: crlf_small, chunk_size: CHUNK },
-    Workload { name: "llm_tokens_1byte", corpus: llm_tokens_1byte, chunk_size: 1 },
+    fixed("llm_tokens", llm_tokens, CHUNK),
+    fixed("notifications", notifications, CHUNK),
+    fixed("large_payloads", large_payloads, CHUNK),
+    fixed("crlf_small", crlf_small, CHUNK),
+    fixed("llm_tokens_1byte", llm_tokens_1byte, 1),
+    hot("hot_llm_network", llm_tokens_hot, Feeding::Network),
+    hot("hot_llm_tokens", llm_tokens_hot, Feeding::Fixed(CHUNK)),
+    hot("hot_notifications", notifications_hot, Feeding::Fixed(CHUNK)),
+    hot("hot_large_payloads", large_payloads_hot, Feeding::Fixed(CHUNK)),
+    hot("hot_crlf_small", crlf_small_hot, Feeding::Fixed(CHUNK)),
 ];
+
+/// The first [`HOT_LLM_EVENTS`] events of [`llm_tokens`] (about 0.9 MB).
+pub fn llm_tokens_hot() -> Vec<u8> {
+    llm_tokens_with(HOT_LLM_EVENTS)
+}
+
+/// 4,000 [`notifications`] events (about 0.9 MB).
+pub fn notifications_hot() -> Vec<u8> {
+    notifications_with(4_000)
+}
+
+/// 12 [`large_payloads`] events (0.8 MB).
+pub fn large_payloads_hot() -> Vec<u8> {
+    large_payloads_with(12, LARGE_PAYLOAD_LEN)
+}
+
+/// 30,000 [`crlf_small`] events (about 0.8 MB).
+pub fn crlf_small_hot() -> Vec<u8> {
+    crlf_small_with(30_000)
+}
+
+/// Cuts `corpus` (events ending in a blank line, `\n\n`) as a socket
+/// delivers a stream of small events: each read holds one to three events
+/// (the first possibly the rest of one cut before), and one read in three
+/// also holds the start of the next event, cut anywhere inside it.
+/// Deterministic.
+pub fn network_reads(corpus: &[u8]) -> Vec<&[u8]> {
+    let ends: Vec<usize> = memchr::memmem::find_iter(corpus, b"\n\n").map(|i| i + 2).collect();
+    let mut rng = Lcg::new(7);
+    let mut reads = Vec::new();
+    let mut start = 0;
+    // The first event that ends after `start`.
+    let mut next = 0;
+    while next < ends.len() {
+        let last = (next + rng.below(3)).min(ends.len() - 1);
+        let mut end = ends[last];
+        if rng.below(3) == 0 && last + 1 < ends.len() {
+            // Into the next event, at least one byte and not all of it.
+            let len = ends[last + 1] - end;
+            end += 1 + rng.below(len - 1);
+        }
+        reads.push(&corpus[start..end]);
+        start = end;
+        while next < ends.len() && ends[next] <= start {
+            next += 1;
+        }
+    }
+    if start < corpus.len() {
+        reads.push(&corpus[start..]);
+    }
+    reads
+}
 
 /// A tiny deterministic PCG-style generator (64-bit LCG, high bits out), so
 /// the corpora are the same on every run without a randomness crate.

@@ -3,8 +3,8 @@
 //! (including ones that split CRLF pairs and multi-byte characters).
 
 use sse_bench::{
-    crlf_small_with, large_payloads_with, llm_tokens_with, memchr_floor, notifications_with,
-    reference, split, Summary, CHUNK, PARSERS,
+    crlf_small_with, large_payloads_with, llm_tokens_with, memchr_floor, network_reads,
+    notifications_with, reference, split, Summary, CHUNK, PARSERS, WORKLOADS,
 };
 
 /// Runs every parser over `corpus` cut into each of `chunk_sizes` and checks
@@ -79,4 +79,44 @@ fn corpora_have_the_requested_shape() {
     let crlf = crlf_small_with(3);
     assert!(crlf.starts_with(b"event: tick\r\ndata: "));
     assert!(!crlf.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'));
+}
+
+#[test]
+fn network_reads_hold_one_to_three_events_and_cut_a_third() {
+    let corpus = llm_tokens_with(3_000);
+    let reads = network_reads(&corpus);
+    assert_eq!(reads.concat(), corpus, "the reads are the corpus, in order");
+    // Where each event ends in the corpus.
+    let ends: Vec<usize> =
+        corpus.windows(2).enumerate().filter(|(_, w)| *w == b"\n\n").map(|(i, _)| i + 2).collect();
+    let (mut start, mut cut) = (0, 0);
+    for read in &reads {
+        let end = start + read.len();
+        // Events completed by this read (the first may have begun earlier).
+        let completed = ends.iter().filter(|&&e| e > start && e <= end).count();
+        assert!((1..=3).contains(&completed), "{completed} events end in a read");
+        cut += usize::from(!ends.contains(&end));
+        start = end;
+    }
+    assert!(ends.contains(&start), "the last read ends at an event's end");
+    let share = cut as f64 / reads.len() as f64;
+    assert!((0.25..0.42).contains(&share), "{share} of reads cut mid-event");
+    // Every parser agrees with the reference on these reads too.
+    let expected = reference(&corpus);
+    for (parser, adapter) in PARSERS {
+        assert_eq!(adapter(&reads), expected, "{parser} on network reads");
+    }
+}
+
+#[test]
+fn cache_hot_workloads_are_small_and_fed_repeatedly() {
+    for workload in WORKLOADS.iter().filter(|w| w.repeat > 1) {
+        let corpus = (workload.corpus)();
+        assert!(corpus.len() < 1_000_000, "{} is {} bytes", workload.name, corpus.len());
+        let reads = workload.reads(&corpus);
+        assert_eq!(reads.iter().map(|r| r.len()).sum::<usize>(), workload.bytes(&corpus));
+        let once = reference(&corpus);
+        let got = sse_bench::ours(&reads);
+        assert_eq!(got.events, once.events * workload.repeat, "{}", workload.name);
+    }
 }

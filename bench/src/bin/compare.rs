@@ -4,14 +4,17 @@
 //! or frequency-scaling machine a slow spell can land on one parser and not
 //! another. This runner instead times one pass of every parser in turn,
 //! round after round (rotating the order), and reports each parser's median
-//! pass. Ratios between parsers measured this way hold up from run to run.
+//! pass. The ratio to the best other parser is taken round by round (both
+//! passes ran within the same fraction of a second), and reported as the
+//! median of those ratios with their lowest and highest.
 //!
-//! `cargo run --release -p sse-bench --bin compare [ROUNDS]` (default 15).
+//! `cargo run --release -p sse-bench --bin compare [ROUNDS] [CORPUS...]`
+//! (default 15 rounds, every corpus).
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use sse_bench::{memchr_floor, split, Summary, MEMCHR_FLOOR, PARSERS, WORKLOADS};
+use sse_bench::{memchr_floor, Summary, MEMCHR_FLOOR, PARSERS, WORKLOADS};
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
@@ -23,47 +26,71 @@ fn floor(chunks: &[&[u8]]) -> Summary {
 }
 
 fn main() {
-    let rounds: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(15);
+    let mut args = std::env::args().skip(1).peekable();
+    let rounds: usize = match args.peek().and_then(|r| r.parse().ok()) {
+        Some(rounds) => {
+            args.next();
+            rounds
+        }
+        None => 15,
+    };
+    let only: Vec<String> = args.collect();
     let mut runners: Vec<(&str, sse_bench::Adapter)> = PARSERS.to_vec();
     runners.push((MEMCHR_FLOOR, floor));
 
-    println!("Throughput in MB/s (10^6 bytes/s): median of {rounds} interleaved passes.\n");
+    println!(
+        "Throughput in MB/s (10^6 bytes/s): median of {rounds} interleaved passes. \
+         Ratio: sse-core against the best other parser, pass by pass in the same round: \
+         median (lowest-highest).\n"
+    );
     let mut header = String::from("| corpus | size |");
     for (name, _) in &runners {
         header.push_str(&format!(" {name} |"));
     }
-    header.push_str(" sse-core / best other | sse-core % of memchr floor |");
+    header.push_str(" sse-core / best other | per round | sse-core % of memchr floor |");
     println!("{header}");
-    println!("|---|---:|{}---:|---:|", "---:|".repeat(runners.len()));
+    println!("|---|---:|{}---:|---:|---:|", "---:|".repeat(runners.len()));
 
     for workload in WORKLOADS {
+        if !only.is_empty() && !only.iter().any(|name| name == workload.name) {
+            continue;
+        }
         let corpus = (workload.corpus)();
-        let chunks = split(&corpus, workload.chunk_size);
+        let reads = workload.reads(&corpus);
+        let bytes = workload.bytes(&corpus) as f64;
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); runners.len()];
         for round in 0..rounds {
             for k in 0..runners.len() {
                 let i = (k + round) % runners.len();
                 let start = Instant::now();
-                black_box((runners[i].1)(black_box(&chunks)));
+                black_box((runners[i].1)(black_box(&reads)));
                 times[i].push(start.elapsed().as_secs_f64());
             }
         }
-        let mbps: Vec<f64> =
-            times.into_iter().map(|t| corpus.len() as f64 / median(t) / 1e6).collect();
+        let mbps: Vec<f64> = times.iter().map(|t| bytes / median(t.clone()) / 1e6).collect();
         let ours = mbps[0];
-        let (best_name, best) = runners[1..PARSERS.len()]
+        let (best, best_name, best_mbps) = (1..PARSERS.len())
+            .map(|i| (i, runners[i].0, mbps[i]))
+            .fold((0, "", 0.0), |acc, x| if x.2 > acc.2 { x } else { acc });
+        // Same round, same corpus: their time over ours.
+        let ratios: Vec<f64> = times[best].iter().zip(&times[0]).map(|(b, o)| b / o).collect();
+        let (low, high) = ratios
             .iter()
-            .zip(&mbps[1..PARSERS.len()])
-            .map(|((name, _), &v)| (*name, v))
-            .fold(("", 0.0), |acc, x| if x.1 > acc.1 { x } else { acc });
+            .fold((f64::INFINITY, 0.0f64), |(low, high), &r| (low.min(r), high.max(r)));
         let floor = mbps[mbps.len() - 1];
-        let mut row = format!("| {} | {:.1} MB |", workload.name, corpus.len() as f64 / 1e6);
+        let size = corpus.len() as f64 / 1e6;
+        let size = match workload.repeat {
+            1 => format!("{size:.1} MB"),
+            n => format!("{size:.2} MB ×{n}"),
+        };
+        let mut row = format!("| {} | {size} |", workload.name);
         for v in &mbps {
             row.push_str(&if *v >= 100.0 { format!(" {v:.0} |") } else { format!(" {v:.1} |") });
         }
         row.push_str(&format!(
-            " {:.2}× ({best_name}) | {:.1}% |",
-            ours / best,
+            " {:.2}× ({best_name}) | {:.2}× ({low:.2}–{high:.2}) | {:.1}% |",
+            ours / best_mbps,
+            median(ratios),
             100.0 * ours / floor
         ));
         println!("{row}");
