@@ -242,25 +242,19 @@ fn json_struct(fields: &[(usize, &Field<'_>)], by_ref: bool) -> Tokens {
             quote_spanned!(f.ty.span()=> #private::deserializable::<#ty>();)
         }
     });
-    let checks = quote!(#(#checks)*);
-    if by_ref {
-        quote! {
-            #checks
-            #[derive(#private::Serialize)]
-            #[serde(crate = #krate)]
-            struct __SseJson<'__r, #(#params),*> { #(#names: &'__r #params),* }
-        }
+    let (derive, lifetime, types): (_, _, Vec<Tokens>) = if by_ref {
+        (quote!(Serialize), quote!('__r,), params.iter().map(|p| quote!(&'__r #p)).collect())
     } else {
-        quote! {
-            #checks
-            #[derive(#private::Deserialize)]
-            #[serde(crate = #krate)]
-            struct __SseJson<#(#params),*> { #(#names: #params),* }
-        }
+        (quote!(Deserialize), quote!(), params.iter().map(|p| quote!(#p)).collect())
+    };
+    quote! {
+        #(#checks)*
+        #[derive(#private::#derive)]
+        #[serde(crate = #krate)]
+        struct __SseJson<#lifetime #(#params),*> { #(#names: #types),* }
     }
 }
 
-/// The pattern binding a struct variant's fields (skipped ones ignored).
 /// The pattern binding a struct variant's fields (skipped ones ignored),
 /// each to [`binding`], not to its own name: a field may be called
 /// `frame`, `scratch` or `event`, which the generated code uses.
