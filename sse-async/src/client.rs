@@ -369,10 +369,7 @@ impl<R: Runtime> EventSource<R> {
     where
         T: for<'a> FromSseEvent<'a>,
     {
-        Some(match self.next_event().await? {
-            Ok(event) => event.decode::<T>().map_err(ClientError::Typed),
-            Err(e) => Err(e),
-        })
+        self.next_event().await.map(decode_item)
     }
 
     /// This source as a stream of events decoded into `T`, a struct or an
@@ -799,9 +796,15 @@ impl<R: Runtime, T: for<'a> FromSseEvent<'a>> Stream for Decoded<R, T> {
     type Item = Result<T, ClientError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let event = ready!(self.get_mut().source.poll_event(cx));
-        Poll::Ready(event.map(|event| event?.decode::<T>().map_err(ClientError::Typed)))
+        Poll::Ready(ready!(self.get_mut().source.poll_event(cx)).map(decode_item))
     }
+}
+
+/// An event decoded into `T`, or the error that came instead of it.
+fn decode_item<T: for<'a> FromSseEvent<'a>>(
+    item: Result<MessageEvent, ClientError>,
+) -> Result<T, ClientError> {
+    item?.decode::<T>().map_err(ClientError::Typed)
 }
 
 /// A step of the connection, made owned so the source can act on it.

@@ -108,8 +108,12 @@ async fn an_enum_through_axum_to_a_typed_client() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let mut events = EventSource::new(&format!("http://{addr}/feed")).unwrap().decoded::<Feed>();
-    for n in 1..=4 {
+    // One event through `next_decoded`, the rest through the typed stream.
+    let mut source = EventSource::new(&format!("http://{addr}/feed")).unwrap();
+    let first = tokio::time::timeout(LIMIT, source.next_decoded::<Feed>()).await.unwrap();
+    assert_eq!(first.unwrap().unwrap(), feed(1));
+    let mut events = source.decoded::<Feed>();
+    for n in 2..=4 {
         assert_eq!(next(&mut events).await.unwrap(), feed(n));
     }
     events.source_mut().close();
