@@ -21,9 +21,14 @@
 //! pure ASCII, and an ASCII byte always ends an invalid sequence, so decoding
 //! values separately gives exactly the text that decoding the whole stream
 //! first would give. When a whole block is in one input, one check over its
-//! span validates all its values at once. Valid text is never rewritten;
-//! invalid text is repaired in place with U+FFFD (maximal subparts, as
-//! browsers do).
+//! span validates all its values at once. A value assembled in the buffer
+//! is checked once, by the check that makes its `&str`: safe Rust cannot
+//! hand out the `&str` of a passing check and rewrite the same bytes after
+//! a failing one, so an invalid value is repaired into the free room behind
+//! it, which is why this is done only for values using at most a quarter of
+//! their region; longer ones are checked and repaired in place first, then
+//! checked again for the `&str`. Valid text is never rewritten; invalid
+//! text gets U+FFFD for each maximal subpart, as browsers do.
 //!
 //! # Limits
 //!
@@ -238,6 +243,14 @@ struct Borrowed {
 /// the parser.
 pub(crate) enum Fed<'i> {
     Ready(Ready<'i>),
+    /// A block with a stored value left unchecked:
+    /// [`Parser::event_unchecked`] checks it and makes its `&str` in one
+    /// pass. The room behind such a value holds its repair (at most three
+    /// bytes for each byte), so an invalid one is repaired there, not in
+    /// place, where the `&str` of a valid one would still be borrowing.
+    /// (A variant here rather than a third kind of [`Text`], which cost 18
+    /// instructions on every event.)
+    Unchecked(Ready<'i>),
     Error(ParseError),
     NeedMore,
     Comment(Text<'i>),
@@ -250,11 +263,16 @@ pub(crate) struct Ready<'i> {
     /// The id, when it can be borrowed from the input.
     id: Option<&'i str>,
     retry: Option<u64>,
+    /// A stored value was left unchecked (see [`Fed::Unchecked`]).
+    unchecked: bool,
 }
 
 /// Where a dispatched value lives.
 pub(crate) enum Text<'i> {
+    /// Valid text in the input.
     Input(&'i str),
+    /// Text in the buffer: start and length. Valid (checked or repaired),
+    /// unless the block came as [`Fed::Unchecked`].
     Stored(usize, usize),
 }
 
@@ -479,6 +497,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let (consumed, fed) = self.feed_ready(input);
         let status = match fed {
             Fed::Ready(ready) => Status::Event(self.event(ready)),
+            Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
             Fed::Error(e) => Status::Error(e),
             Fed::NeedMore => Status::NeedMore,
             Fed::Comment(text) => Status::Comment(self.comment(text)),
@@ -585,6 +604,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 }
                 Some(i) => data_eol = Some(i),
             }
+        } else if input.is_empty() {
+            // A read that ended where an event did leaves nothing to run.
+            return (0, Fed::NeedMore);
         }
         self.feed_lines(input, data_eol)
     }
@@ -603,6 +625,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             }
             Step::Error(e) => Fed::Error(e),
             Step::Dispatch => match self.dispatch(input, borrowed) {
+                Ok(ready) if ready.unchecked => Fed::Unchecked(ready),
                 Ok(ready) => Fed::Ready(ready),
                 Err(e) => Fed::Error(e),
             },
@@ -637,6 +660,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             *input = &whole[consumed..];
             match fed {
                 Fed::Ready(ready) => return Some(Ok(self.event(ready))),
+                Fed::Unchecked(ready) => return Some(Ok(self.event_unchecked(ready))),
                 Fed::Error(e) => return Some(Err(e)),
                 Fed::NeedMore => return None,
                 Fed::Comment(_) => {}
@@ -1092,7 +1116,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
         let at = self.data_len;
         let dst = &mut self.buf.as_mut()[at..at + bytes.len()];
-        if bytes.len() <= 8 {
+        if let ([d], [s]) = (&mut *dst, bytes) {
+            // One byte at a time is how a slow stream arrives.
+            *d = *s;
+        } else if bytes.len() <= 8 {
             // A `memcpy` call costs more than this for a few bytes.
             for (d, s) in dst.iter_mut().zip(bytes) {
                 *d = *s;
@@ -1175,17 +1202,20 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             let (lo, text) = span?;
             text.get(s - lo..e - lo)
         };
+        let mut unchecked = false;
         let data = match (b.data.and_then(slice), b.data) {
             (Some(text), _) => Some(Text::Input(text)),
             (None, Some(range)) => self.decode(input, range, 0, self.data_cap),
             (None, None) if span.is_some() => Some(Text::Stored(0, self.data_len)),
-            (None, None) => self.decode_stored(0, self.data_len, self.data_cap),
+            (None, None) => self.stored(0, self.data_len, self.data_cap, &mut unchecked),
         }
         .ok_or(ParseError::DataTooLarge { limit: self.data_cap });
         let event_type = match (b.event.and_then(slice), b.event, self.type_len) {
             (Some(text), _, _) => Some(Some(Text::Input(text))),
             (None, Some(range), _) => Some(self.decode(input, range, self.type_at, self.type_cap)),
-            (None, None, Some(len)) => Some(self.decode_stored(self.type_at, len, self.type_cap)),
+            (None, None, Some(len)) => {
+                Some(self.stored(self.type_at, len, self.type_cap, &mut unchecked))
+            }
             (None, None, None) => None,
         }
         .map(|t| t.ok_or(ParseError::EventTypeTooLong { limit: self.type_cap }))
@@ -1195,7 +1225,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let result = match (data, event_type) {
             (Ok(data), Ok(event_type)) => {
                 self.commit_id();
-                Ok(Ready { data, event_type, id, retry })
+                Ok(Ready { data, event_type, id, retry, unchecked })
             }
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
@@ -1223,6 +1253,25 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
+    /// A value stored across inputs, in a region of `cap` bytes at `at`:
+    /// left for [`event`](Self::event) to check when the room behind it
+    /// holds any repair, else checked (and repaired in place) now.
+    #[inline]
+    fn stored<'i>(
+        &mut self,
+        at: usize,
+        len: usize,
+        cap: usize,
+        unchecked: &mut bool,
+    ) -> Option<Text<'i>> {
+        if len <= cap / 4 {
+            *unchecked = true;
+            Some(Text::Stored(at, len))
+        } else {
+            self.decode_stored(at, len, cap)
+        }
+    }
+
     fn decode_stored<'i>(&mut self, at: usize, len: usize, cap: usize) -> Option<Text<'i>> {
         let region = &mut self.buf.as_mut()[at..at + cap];
         let len = match utf8::validate(&region[..len]) {
@@ -1232,16 +1281,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         Some(Text::Stored(at, len))
     }
 
-    #[inline]
+    /// The event of a dispatched block ([`Fed::Ready`]: every stored value
+    /// was checked already).
+    #[cfg_attr(not(feature = "small"), inline(always))]
     pub(crate) fn event<'p, 'i: 'p>(&'p self, ready: Ready<'i>) -> Event<'p> {
-        let Ready { data, event_type, id, retry } = ready;
+        let Ready { data, event_type, id, retry, .. } = ready;
         let text = |t: Text<'i>| -> &'p str {
             match t {
                 Text::Input(s) => s,
-                // Stored text was validated or repaired in `dispatch`.
-                Text::Stored(at, len) => {
-                    utf8::validate(&self.buf.as_ref()[at..at + len]).unwrap_or_default()
-                }
+                Text::Stored(at, len) => checked(&self.buf.as_ref()[at..at + len]),
             }
         };
         let event_type = match event_type.map(text) {
@@ -1255,6 +1303,64 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             retry,
         }
     }
+
+    /// The event of a [`Fed::Unchecked`] block: its stored values are
+    /// checked here, and an invalid one repaired behind itself, hence
+    /// `&mut self`.
+    #[inline(never)]
+    pub(crate) fn event_unchecked<'p, 'i: 'p>(&'p mut self, ready: Ready<'i>) -> Event<'p> {
+        let Ready { data, event_type, id, retry, .. } = ready;
+        // The regions, apart: data, event type, id slots.
+        let (data_region, rest) = self.buf.as_mut().split_at_mut(self.type_at);
+        let (type_region, ids) = rest.split_at_mut(self.type_cap);
+        let event_type = match event_type.map(|t| text(t, type_region, self.type_at)) {
+            None | Some("") => "message",
+            Some(t) => t,
+        };
+        let last_id = &ids[usize::from(self.last_id.slot) * self.id_cap..];
+        Event {
+            event_type,
+            data: text(data, data_region, 0),
+            id: id.unwrap_or_else(|| id_text(last_id, self.last_id.len)),
+            retry,
+        }
+    }
+}
+
+/// The text of a dispatched value; `region` is the buffer region it may be
+/// stored in, which starts at buffer offset `region_at`.
+fn text<'p, 'i: 'p>(t: Text<'i>, region: &'p mut [u8], region_at: usize) -> &'p str {
+    match t {
+        Text::Input(s) => s,
+        // Checked in `dispatch` (then valid, and the check below passes), or
+        // left to be checked here.
+        Text::Stored(at, len) => {
+            let Some(value) = region.get_mut(at - region_at..) else { return "" };
+            let (head, tail) = value.split_at_mut(len.min(value.len()));
+            match utf8::validate(head) {
+                Ok(text) => text,
+                // Rare: the repair goes into the room behind the value
+                // (`head` stays borrowed by the arm above).
+                Err(bad) => {
+                    let len = utf8::repair_into(head, bad, tail);
+                    tail.get(..len).map_or("", checked)
+                }
+            }
+        }
+    }
+}
+
+/// Text known to be valid UTF-8 (checked or repaired before), as `&str`.
+#[inline]
+fn checked(bytes: &[u8]) -> &str {
+    utf8::validate(bytes).unwrap_or_default()
+}
+
+/// The last event ID held in the first `len` bytes of its slot.
+#[inline]
+fn id_text(slot: &[u8], len: usize) -> &str {
+    // Slots only ever hold text that was validated or repaired.
+    slot.get(..len).map_or("", checked)
 }
 
 /// How far a line step got.

@@ -98,6 +98,48 @@ pub(crate) fn repair(region: &mut [u8], len: usize, first_bad: usize) -> Option<
     Some(new_len)
 }
 
+/// Writes `src` to `dst` with each invalid sequence replaced by U+FFFD;
+/// `first_bad` is where the first one starts. Returns the length written:
+/// all of it when `dst` holds three bytes for each byte of `src` (what
+/// callers make sure of), else as much as fits, cut at a character.
+pub(crate) fn repair_into(src: &[u8], first_bad: usize, dst: &mut [u8]) -> usize {
+    let mut read = 0;
+    let mut write = 0;
+    let mut put = |bytes: &[u8], write: &mut usize| -> bool {
+        match dst.get_mut(*write..*write + bytes.len()) {
+            Some(to) => {
+                to.copy_from_slice(bytes);
+                *write += bytes.len();
+                true
+            }
+            None => false,
+        }
+    };
+    let mut valid = first_bad.min(src.len());
+    loop {
+        if !put(&src[read..read + valid], &mut write) {
+            return write;
+        }
+        read += valid;
+        if read == src.len() {
+            return write;
+        }
+        // `src[read..]` starts with an invalid sequence.
+        let bad = match str::from_utf8(&src[read..]) {
+            Ok(_) => 0,
+            Err(e) => invalid_len(e, src.len() - read),
+        };
+        if !put(&REPLACEMENT, &mut write) {
+            return write;
+        }
+        read += bad.max(1);
+        valid = match str::from_utf8(&src[read..]) {
+            Ok(_) => src.len() - read,
+            Err(e) => e.valid_up_to(),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +174,29 @@ mod tests {
         for (input, want) in cases {
             let (region, n) = lossy(input);
             assert_eq!(str::from_utf8(&region[..n]).unwrap(), *want, "{input:x?}");
+        }
+    }
+
+    #[test]
+    fn repairs_into_another_buffer_as_in_place() {
+        let cases: &[&[u8]] = &[
+            b"a\xffb",
+            b"\xe2\x82",
+            b"ok\xe1\x80\xe2\xf0\x91\x92\xf1\xbfA",
+            b"\xed\xa0\x80",
+            b"\x80\x80\x80",
+            b"\xe2\x82\xac\xe2",
+        ];
+        for input in cases {
+            let first_bad = str::from_utf8(input).unwrap_err().valid_up_to();
+            let (region, n) = lossy(input);
+            let mut dst = [0u8; 64];
+            let written = repair_into(input, first_bad, &mut dst);
+            assert_eq!(&dst[..written], &region[..n], "{input:x?}");
+            // Too little room: as much as fits, never a panic.
+            let mut small = [0u8; 4];
+            let part = repair_into(input, first_bad, &mut small);
+            assert!(str::from_utf8(&small[..part]).is_ok() && part <= n);
         }
     }
 

@@ -245,3 +245,34 @@ fn event_retry_reports_the_block_value() {
     assert_eq!((second.data, second.retry), ("b", None));
     assert_eq!(parser.retry(), Some(5));
 }
+
+/// A value that arrives in two inputs is stored, and checked once when its
+/// event is built: when it uses at most a quarter of its region, an invalid
+/// sequence is repaired into the room behind it; when longer, in place.
+/// Both ways, for data and event type, at every split and every length
+/// around that quarter, give what the reference gives.
+#[test]
+fn stored_values_with_invalid_utf8_are_repaired_at_every_size_and_split() {
+    let limits = Limits::DEFAULT.with_max_id_len(8).with_max_event_type_len(32);
+    let len = limits.reserved_bytes() + 64;
+    for body in 0..40 {
+        // Repaired, a value is `body` + 9 bytes: only those that fit.
+        let mut value = b"\xC3\xA9".to_vec();
+        value.extend(std::iter::repeat_n(b'a', body));
+        value.extend_from_slice(b"\xFF\xE2\x82b");
+        for (field, room) in [(&b"data: "[..], 64), (b"event: ", 32)] {
+            if body + 9 > room {
+                continue;
+            }
+            let mut input = field.to_vec();
+            input.extend_from_slice(&value);
+            input.extend_from_slice(b"\ndata: x\n\n");
+            let expected = reference::parse(&input);
+            for at in 0..=input.len() {
+                let mut parser = Parser::with_limits(vec![0u8; len], limits).unwrap();
+                let got = parse_chunks(&mut parser, &[&input[..at], &input[at..]]);
+                assert_eq!(got, expected, "{} bytes of {:?}, split at {at}", value.len(), field);
+            }
+        }
+    }
+}

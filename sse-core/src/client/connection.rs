@@ -757,6 +757,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             }
             match fed {
                 Fed::Ready(ready) => return Step::Event(self.parser.event(ready)),
+                Fed::Unchecked(ready) => return Step::Event(self.parser.event_unchecked(ready)),
                 Fed::Error(e) => return Step::Limit(e),
                 Fed::Comment(text) => return Step::Comment(self.parser.comment(text)),
                 Fed::NeedMore if decoder.is_done() => {
