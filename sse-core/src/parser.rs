@@ -616,6 +616,18 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// out already.
     #[inline(never)]
     fn feed_lines<'i>(&mut self, input: &'i [u8], data_eol: Option<usize>) -> (usize, Fed<'i>) {
+        if data_eol.is_none() {
+            if let Some((consumed, data)) = self.lone_data_event(input) {
+                let ready = Ready {
+                    data: Text::Input(data),
+                    event_type: None,
+                    id: None,
+                    retry: None,
+                    unchecked: false,
+                };
+                return (consumed, Fed::Ready(ready));
+            }
+        }
         let mut borrowed = Borrowed::default();
         let (consumed, step) = self.run(input, &mut borrowed, data_eol);
         let fed = match step {
@@ -632,6 +644,32 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Step::Comment(text) => Fed::Comment(text),
         };
         (consumed, fed)
+    }
+
+    /// The most common event, one `data` line and a blank line, when it is
+    /// the whole of a fresh block at the start of `input` and valid:
+    /// its data and where it ends. Changes nothing, so anything else (an
+    /// error to report, a CR whose LF may follow, another field) is left to
+    /// the line state machine, which gives the same event; this only skips
+    /// its steps.
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    fn lone_data_event<'i>(&self, input: &'i [u8]) -> Option<(usize, &'i str)> {
+        if self.bom != BOM_DONE
+            || self.after_cr
+            || !matches!(self.line, Line::Start)
+            || !self.block_is_empty()
+        {
+            return None;
+        }
+        let value = input.strip_prefix(b"data:")?;
+        let start = 5 + usize::from(value.first() == Some(&b' '));
+        let end = start + find_eol(input.get(start..)?)?;
+        let blank = after_line_end(input, end)?;
+        let next = after_line_end(input, blank)?;
+        if end - start > self.data_cap {
+            return None;
+        }
+        Some((next, utf8::validate(&input[start..end]).ok()?))
     }
 
     /// Returns the next event (or limit error) from `input`, advancing it
@@ -1376,6 +1414,18 @@ enum Advance {
 
 /// A line step, or the position to resume at and the limit error.
 type Stepped = Result<Advance, (usize, ParseError)>;
+
+/// Where the line end at `input[at]` (LF, CRLF or CR) ends, if `input`
+/// shows it: `None` when `input[at]` is no line end, or is a CR that ends
+/// `input` (its LF may be in the next input).
+#[cfg_attr(not(feature = "small"), inline(always))]
+fn after_line_end(input: &[u8], at: usize) -> Option<usize> {
+    match input.get(at)? {
+        b'\n' => Some(at + 1),
+        b'\r' => input.get(at + 1).map(|&b| at + 1 + usize::from(b == b'\n')),
+        _ => None,
+    }
+}
 
 /// The longest valid UTF-8 prefix of `bytes`.
 fn valid_prefix(bytes: &[u8]) -> &str {

@@ -276,3 +276,45 @@ fn stored_values_with_invalid_utf8_are_repaired_at_every_size_and_split() {
         }
     }
 }
+
+/// Events of one `data` line take a shorter path when a whole one starts
+/// an input. Every line ending, empty and invalid values, a BOM, an id set
+/// before and a CR whose LF comes in the next input must read the same as
+/// through the full line machine (the reference), split at every byte.
+#[test]
+fn one_line_data_events_read_the_same_at_every_split() {
+    let events: &[&[u8]] = &[
+        b"data: a\n\n",
+        b"data:a\r\n\r\n",
+        b"data: a\r\r",
+        b"data: a\n\r\n",
+        b"data: a\r\n\n",
+        b"data:\n\n",
+        b"data: \n\n",
+        b"data:  two spaces\n\n",
+        b"data: \xC3\xA9t\xC3\xA9\n\n",
+        b"data: bad \xFF byte\n\n",
+        b"data: no blank line\ndata: second\n\n",
+        b"id: 7\n\ndata: keeps the id\n\n",
+        b"data: a\n:comment\n\n",
+        b"data: a\nretry: 10\n\n",
+        b"data: cr then lf\r",
+        b"\n\rdata: after a lone cr\r\r",
+    ];
+    let mut stream = b"\xEF\xBB\xBF".to_vec();
+    for event in events {
+        stream.extend_from_slice(event);
+    }
+    stream.extend_from_slice(b"data: last\n\n");
+    let expected = reference::parse(&stream);
+    assert!(expected.items.len() >= events.len(), "{expected:?}");
+    for at in 0..=stream.len() {
+        let got = parse_with_core(&[&stream[..at], &stream[at..]]);
+        assert_eq!(got, expected, "split at {at}");
+    }
+    // And each event alone at the start of an input, as most reads are.
+    let pieces: Vec<&[u8]> = std::iter::once(&stream[..3]).chain(events.iter().copied()).collect();
+    let mut with_last = pieces.clone();
+    with_last.push(b"data: last\n\n");
+    assert_eq!(parse_with_core(&with_last), expected);
+}
