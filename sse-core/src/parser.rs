@@ -1039,13 +1039,37 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 Ok(())
             }
             Field::Ignored => Ok(()),
-            _ => {
-                // A second data line needs joining; id and retry are stored.
+            Field::Data => {
+                // A second data line: joined in the buffer, after the first.
+                self.spill_data(input, borrowed);
+                self.push_data(b"\n")?;
+                self.push_data(value)
+            }
+            Field::Id => {
+                if value.contains(&0) {
+                    return Ok(()); // ignored, per the spec
+                }
+                if value.len() > self.id_cap {
+                    return Err(ParseError::IdTooLong { limit: self.id_cap });
+                }
+                // Stored now: it outlives the input once its event is
+                // dispatched, and its block may yet go on in a later input.
+                let slot = self.free_id_slot();
+                let at = self.id_at + usize::from(slot) * self.id_cap;
+                let region = &mut self.buf.as_mut()[at..at + self.id_cap];
+                region[..value.len()].copy_from_slice(value);
+                let len = match utf8::check(value) {
+                    Ok(()) => value.len(),
+                    Err(bad) => utf8::repair(region, value.len(), bad)
+                        .ok_or(ParseError::IdTooLong { limit: self.id_cap })?,
+                };
+                self.pending_id = Some(IdRef { slot, len });
+                borrowed.id = Some((start, end));
+                Ok(())
+            }
+            Field::Retry => {
                 let mut partial = self.begin_value(field, input, borrowed)?;
                 self.append_value(&mut partial, value)?;
-                if let Partial::Id { nul: false, .. } = partial {
-                    borrowed.id = Some((start, end));
-                }
                 self.end_value(partial)
             }
         }
