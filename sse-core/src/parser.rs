@@ -616,6 +616,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// out already.
     #[inline(never)]
     fn feed_lines<'i>(&mut self, input: &'i [u8], data_eol: Option<usize>) -> (usize, Fed<'i>) {
+        // A shortcut only: left out where code size matters more.
+        #[cfg(not(feature = "small"))]
         if data_eol.is_none() {
             if let Some((consumed, data)) = self.lone_data_event(input) {
                 let ready = Ready {
@@ -652,7 +654,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// error to report, a CR whose LF may follow, another field) is left to
     /// the line state machine, which gives the same event; this only skips
     /// its steps.
-    #[cfg_attr(not(feature = "small"), inline(always))]
+    #[cfg(not(feature = "small"))]
+    #[inline(always)]
     fn lone_data_event<'i>(&self, input: &'i [u8]) -> Option<(usize, &'i str)> {
         if self.bom != BOM_DONE
             || self.after_cr
@@ -687,14 +690,46 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// assert!(rest.is_empty()); // "data: c" is kept inside the parser
     /// ```
     #[allow(clippy::should_implement_trait)] // a lending call, not an Iterator
+    #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn next<'p, 'i: 'p>(
         &'p mut self,
         input: &mut &'i [u8],
     ) -> Option<Result<Event<'p>, ParseError>> {
+        // Input that only goes on a data value (a stream trickling in) is
+        // appended here, before the call that can return an event, so
+        // this path does not pay for that call's set-up.
+        let mut data_eol = None;
+        if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
+            match find_eol(input) {
+                None if input.len() <= self.data_cap - self.data_len => {
+                    let fits = self.push_data(input);
+                    debug_assert!(fits.is_ok());
+                    *input = &[];
+                    return None;
+                }
+                found => data_eol = found,
+            }
+        } else if input.is_empty() {
+            return None;
+        }
+        self.next_event(input, data_eol)
+    }
+
+    /// [`next`](Self::next) past its hot path; `data_eol` is where the data
+    /// value in progress ends, when that was found.
+    #[inline(never)]
+    fn next_event<'p, 'i: 'p>(
+        &'p mut self,
+        input: &mut &'i [u8],
+        mut data_eol: Option<usize>,
+    ) -> Option<Result<Event<'p>, ParseError>> {
         // Comments (when reported) are passed over: this yields events.
         loop {
             let whole: &'i [u8] = input;
-            let (consumed, fed) = self.feed_ready(whole);
+            let (consumed, fed) = match data_eol.take() {
+                Some(eol) => self.feed_lines(whole, Some(eol)),
+                None => self.feed_ready(whole),
+            };
             *input = &whole[consumed..];
             match fed {
                 Fed::Ready(ready) => return Some(Ok(self.event(ready))),
@@ -1046,7 +1081,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 self.push_data(value)
             }
             Field::Id => {
-                if value.contains(&0) {
+                // A byte loop: ids are short, and `contains` would link a
+                // word-wise search (148 B on the firmware) for nothing.
+                #[allow(clippy::manual_contains)]
+                let nul = value.iter().any(|&b| b == 0);
+                if nul {
                     return Ok(()); // ignored, per the spec
                 }
                 if value.len() > self.id_cap {
@@ -1361,7 +1400,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         Event {
             event_type,
             data: text(data),
-            id: id.unwrap_or_else(|| self.last_event_id()),
+            id: match id {
+                Some(id) => id,
+                // Streams without ids: no check on every event.
+                None if self.last_id.len == 0 => "",
+                None => self.last_event_id(),
+            },
             retry,
         }
     }
@@ -1442,7 +1486,8 @@ type Stepped = Result<Advance, (usize, ParseError)>;
 /// Where the line end at `input[at]` (LF, CRLF or CR) ends, if `input`
 /// shows it: `None` when `input[at]` is no line end, or is a CR that ends
 /// `input` (its LF may be in the next input).
-#[cfg_attr(not(feature = "small"), inline(always))]
+#[cfg(not(feature = "small"))]
+#[inline(always)]
 fn after_line_end(input: &[u8], at: usize) -> Option<usize> {
     match input.get(at)? {
         b'\n' => Some(at + 1),
