@@ -239,6 +239,17 @@ struct Borrowed {
     block_end: usize,
 }
 
+/// What [`Parser::lone_data_event`] saw at the start of an input.
+#[cfg(not(feature = "small"))]
+enum Lone<'i> {
+    /// A whole valid one-data-line event, and where it ends.
+    Event(usize, &'i str),
+    /// A first data line whose value, from here, goes on past the input.
+    GoesOn(usize),
+    /// Anything else: for the line machine.
+    No,
+}
+
 /// What [`Parser::feed_ready`] found: [`Status`] without the borrow of
 /// the parser.
 pub(crate) enum Fed<'i> {
@@ -619,15 +630,19 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // A shortcut only: left out where code size matters more.
         #[cfg(not(feature = "small"))]
         if data_eol.is_none() {
-            if let Some((consumed, data)) = self.lone_data_event(input) {
-                let ready = Ready {
-                    data: Text::Input(data),
-                    event_type: None,
-                    id: None,
-                    retry: None,
-                    unchecked: false,
-                };
-                return (consumed, Fed::Ready(ready));
+            match self.lone_data_event(input) {
+                Lone::Event(consumed, data) => {
+                    let ready = Ready {
+                        data: Text::Input(data),
+                        event_type: None,
+                        id: None,
+                        retry: None,
+                        unchecked: false,
+                    };
+                    return (consumed, Fed::Ready(ready));
+                }
+                Lone::GoesOn(start) => return (input.len(), self.data_goes_on(&input[start..])),
+                Lone::No => {}
             }
         }
         let mut borrowed = Borrowed::default();
@@ -653,26 +668,50 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// its data and where it ends. Changes nothing, so anything else (an
     /// error to report, a CR whose LF may follow, another field) is left to
     /// the line state machine, which gives the same event; this only skips
-    /// its steps.
+    /// its steps. A first data line that goes on past `input` (a large
+    /// event) is reported too, so that it is not searched twice.
     #[cfg(not(feature = "small"))]
     #[inline(always)]
-    fn lone_data_event<'i>(&self, input: &'i [u8]) -> Option<(usize, &'i str)> {
+    fn lone_data_event<'i>(&self, input: &'i [u8]) -> Lone<'i> {
+        // Other first lines leave at the first test.
+        let Some(value) = input.strip_prefix(b"data:") else { return Lone::No };
         if self.bom != BOM_DONE
             || self.after_cr
             || !matches!(self.line, Line::Start)
             || !self.block_is_empty()
+            || value.is_empty()
         {
-            return None;
+            return Lone::No;
         }
-        let value = input.strip_prefix(b"data:")?;
-        let start = 5 + usize::from(value.first() == Some(&b' '));
-        let end = start + find_eol(input.get(start..)?)?;
-        let blank = after_line_end(input, end)?;
-        let next = after_line_end(input, blank)?;
-        if end - start > self.data_cap {
-            return None;
+        let start = 5 + usize::from(value[0] == b' ');
+        let Some(end) = find_eol(&input[start..]) else { return Lone::GoesOn(start) };
+        let end = start + end;
+        let event = after_line_end(input, end)
+            .and_then(|blank| after_line_end(input, blank))
+            .filter(|_| end - start <= self.data_cap)
+            .and_then(|next| Some((next, utf8::validate(&input[start..end]).ok()?)));
+        match event {
+            Some((next, data)) => Lone::Event(next, data),
+            None => Lone::No,
         }
-        Some((next, utf8::validate(&input[start..end]).ok()?))
+    }
+
+    /// The first data line of a block goes on past this input (from
+    /// `value`, its part here): stored as the line machine would store it.
+    #[cfg(not(feature = "small"))]
+    fn data_goes_on<'i>(&mut self, value: &[u8]) -> Fed<'i> {
+        self.has_data = true;
+        match self.push_data(value) {
+            Ok(()) => {
+                self.line = Line::Value { partial: Partial::Data, at_start: false };
+                Fed::NeedMore
+            }
+            Err(e) => {
+                self.line = Line::Skip;
+                self.abort_block(&mut Borrowed::default());
+                Fed::Error(e)
+            }
+        }
     }
 
     /// Returns the next event (or limit error) from `input`, advancing it
