@@ -10,6 +10,12 @@
 //! (at most five matter), the field whose value is being copied, or "skip
 //! to the end of this line".
 //!
+//! The commonest event, one `data` line and a blank line (LLM token
+//! streams), is recognised at the start of an input without the line
+//! machine (`lone_data_event`), which leaves anything else to it, with the
+//! same result. A stream fed a few bytes at a time mostly continues a data
+//! value: [`Parser::next`] appends such input before anything else.
+//!
 //! Values of an event that lies wholly in one input slice are borrowed from
 //! it (zero copy). Everything else is assembled in the caller's buffer, split
 //! into fixed regions: event data, event type, and three id slots (the
