@@ -685,6 +685,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             || self.after_cr
             || !matches!(self.line, Line::Start)
             || !self.block_is_empty()
+            // A `retry` line alone leaves the block otherwise empty, and
+            // the event must still report it.
+            || self.block_retry.is_some()
             || value.is_empty()
         {
             return Lone::No;

@@ -73,10 +73,12 @@ async fn the_demo_page_shows_the_stream_and_resumes_after_a_cut_and_a_reload() {
     // it loads again).
     let before = page.eval("Number(localStorage.getItem('sse-demo-last-id-n'))").await;
     let before = before.as_i64().unwrap();
-    page.eval("location.reload()").await;
+    // `reload` returns before the old document goes: mark it, so that the
+    // waits below cannot be met by the page being left.
+    page.eval("window.leaving = true; location.reload()").await;
     page.wait_for(
         "events after the reload",
-        "document.querySelectorAll('li[data-id]').length >= 3",
+        "!window.leaving && document.querySelectorAll('li[data-id]').length >= 3",
     )
     .await;
     let loaded = "[...document.querySelectorAll('li.mark')]\
@@ -91,10 +93,14 @@ async fn the_demo_page_shows_the_stream_and_resumes_after_a_cut_and_a_reload() {
     assert_eq!(first, kept + 1, "resumed right after the kept id {kept}, nothing lost");
 
     // An id the server no longer keeps: the page says so.
-    page.eval("localStorage.setItem('sse-demo-last-id', '999999999'); location.reload()").await;
+    page.eval(
+        "localStorage.setItem('sse-demo-last-id', '999999999'); \
+         window.leaving = true; location.reload()",
+    )
+    .await;
     page.wait_for(
         "the reset note",
-        "document.getElementById('note').textContent.includes('no longer keeps')",
+        "!window.leaving && document.getElementById('note').textContent.includes('no longer keeps')",
     )
     .await;
     page.wait_for(

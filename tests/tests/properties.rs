@@ -235,6 +235,40 @@ proptest! {
     }
 }
 
+/// A `retry` line ends a block's first input: the next input's one-line
+/// event still belongs to that block and reports it, however the bytes are
+/// split, and later events do not (found by review of the one-line
+/// shortcut, which once missed it).
+#[test]
+fn a_retry_before_a_one_line_event_is_reported_at_every_split() {
+    let stream: &[u8] = b"retry: 5\ndata: x\n\ndata: y\n\nevent: e\ndata: z\n\n";
+    for comments in [false, true] {
+        for at in 0..=stream.len() {
+            let mut parser = Parser::new([0u8; 256]);
+            parser.report_comments(comments);
+            let mut seen = Vec::new();
+            for chunk in [&stream[..at], &stream[at..]] {
+                let mut rest = chunk;
+                while let Some(event) = parser.next(&mut rest) {
+                    let event = event.unwrap();
+                    seen.push((event.data.to_owned(), event.retry));
+                }
+            }
+            let want = [("x", Some(5)), ("y", None), ("z", None)].map(|(d, r)| (d.to_owned(), r));
+            assert_eq!(seen, want, "split at {at}, comments {comments}");
+        }
+    }
+    // With a comment between (reported, so the call returns there).
+    let mut parser = Parser::new([0u8; 256]);
+    parser.report_comments(true);
+    let input: &[u8] = b"retry: 5\n: c\ndata: x\n\n";
+    let fed = parser.feed(input);
+    assert!(matches!(fed.status, sse_core::Status::Comment("c")), "{:?}", fed.status);
+    let mut rest = &input[fed.consumed..];
+    let event = parser.next(&mut rest).unwrap().unwrap();
+    assert_eq!((event.data, event.retry), ("x", Some(5)));
+}
+
 #[test]
 fn event_retry_reports_the_block_value() {
     let mut parser = Parser::new([0u8; 256]);
