@@ -80,7 +80,10 @@ fn items(chunks: &[&[u8]], mut parser: Parser<Vec<u8>>, comments: bool) -> Vec<S
             rest = &rest[feed.consumed..];
             match feed.status {
                 Status::Event(e) => {
-                    out.push(format!("event {:?} {:?} {:?}", e.event_type, e.data, e.id));
+                    // With the block's retry: it must not depend on splits
+                    // either.
+                    let (ty, data, id, retry) = (e.event_type, e.data, e.id, e.retry);
+                    out.push(format!("event {ty:?} {data:?} {id:?} {retry:?}"));
                 }
                 Status::Comment(text) => out.push(format!("comment {text:?}")),
                 Status::Error(e) => out.push(format!("error {e}")),
