@@ -379,6 +379,12 @@ impl<B> core::fmt::Debug for Parser<B> {
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// A parser using `buffer` with default limits, scaled down for small
     /// buffers (see [`Limits::scaled_for`]).
+    ///
+    /// Sizing: the data region (the buffer less [`Limits::reserved_bytes`])
+    /// bounds the largest event that arrives across reads. Data using at
+    /// most a quarter of it is UTF-8-checked once; larger data is checked
+    /// twice (see the module docs), which BENCHMARKS.md measures at about
+    /// 10% of the time for 64 KiB events.
     pub fn new(buffer: B) -> Self {
         let limits = Limits::scaled_for(buffer.as_ref().len());
         Self::build(buffer, limits)
