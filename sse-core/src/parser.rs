@@ -609,29 +609,37 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// returns it.
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub(crate) fn feed_ready<'i>(&mut self, input: &'i [u8]) -> (usize, Fed<'i>) {
-        // Hot path, kept small so it inlines: inside a data value (the usual
-        // state when input trickles in a few bytes at a time), input without
-        // a line end is only appended.
-        let mut data_eol = None;
+        match self.append_only(input) {
+            Some(data_eol) => self.feed_lines(input, data_eol),
+            None => (input.len(), Fed::NeedMore),
+        }
+    }
+
+    /// The hot path of [`feed_ready`](Self::feed_ready) and
+    /// [`next`](Self::next), kept small so it inlines into both: inside a
+    /// data value (the usual state when input trickles in a few bytes at a
+    /// time), input without a line end that fits is only appended, and
+    /// empty input has nothing to run (a read that ended where an event
+    /// did). `None` when that was all; else what
+    /// [`feed_lines`](Self::feed_lines) takes as `data_eol`: where the data
+    /// value in progress ends, when this found it. Data over its limit is
+    /// left to `feed_lines` (which reports it).
+    #[inline(always)]
+    fn append_only(&mut self, input: &[u8]) -> Option<Option<usize>> {
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
             match find_eol(input) {
-                None => {
-                    let fed = match self.push_data(input) {
-                        Ok(()) => Fed::NeedMore,
-                        Err(e) => {
-                            self.abort_block(&mut Borrowed::default());
-                            Fed::Error(e)
-                        }
-                    };
-                    return (input.len(), fed);
+                None if input.len() <= self.data_cap - self.data_len => {
+                    let fits = self.push_data(input);
+                    debug_assert!(fits.is_ok());
+                    None
                 }
-                Some(i) => data_eol = Some(i),
+                found => Some(found),
             }
         } else if input.is_empty() {
-            // A read that ended where an event did leaves nothing to run.
-            return (0, Fed::NeedMore);
+            None
+        } else {
+            Some(None)
         }
-        self.feed_lines(input, data_eol)
     }
 
     /// [`feed_ready`](Self::feed_ready) past its hot path; `data_eol` is
@@ -752,36 +760,31 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // Input that only goes on a data value (a stream trickling in) is
         // appended here, before the call that can return an event, so
         // this path does not pay for that call's set-up.
-        let mut data_eol = None;
-        if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
-            match find_eol(input) {
-                None if input.len() <= self.data_cap - self.data_len => {
-                    let fits = self.push_data(input);
-                    debug_assert!(fits.is_ok());
-                    *input = &[];
-                    return None;
-                }
-                found => data_eol = found,
+        match self.append_only(input) {
+            Some(data_eol) => self.next_event(input, data_eol),
+            None => {
+                *input = &[];
+                None
             }
-        } else if input.is_empty() {
-            return None;
         }
-        self.next_event(input, data_eol)
     }
 
-    /// [`next`](Self::next) past its hot path; `data_eol` is where the data
-    /// value in progress ends, when that was found.
+    /// [`next`](Self::next) past its hot path; `data_eol` is what
+    /// [`append_only`](Self::append_only) found.
     #[inline(never)]
     fn next_event<'p, 'i: 'p>(
         &'p mut self,
         input: &mut &'i [u8],
-        mut data_eol: Option<usize>,
+        data_eol: Option<usize>,
     ) -> Option<Result<Event<'p>, ParseError>> {
+        // The hot path ran on this input already; not on what follows a
+        // comment.
+        let mut past_hot_path = Some(data_eol);
         // Comments (when reported) are passed over: this yields events.
         loop {
             let whole: &'i [u8] = input;
-            let (consumed, fed) = match data_eol.take() {
-                Some(eol) => self.feed_lines(whole, Some(eol)),
+            let (consumed, fed) = match past_hot_path.take() {
+                Some(data_eol) => self.feed_lines(whole, data_eol),
                 None => self.feed_ready(whole),
             };
             *input = &whole[consumed..];
