@@ -1450,10 +1450,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 Text::Stored(at, len) => checked(&self.buf.as_ref()[at..at + len]),
             }
         };
-        let event_type = match event_type.map(text) {
-            None | Some("") => "message",
-            Some(t) => t,
-        };
+        let event_type = type_or_message(event_type.map(text));
         Event {
             event_type,
             data: text(data),
@@ -1476,10 +1473,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // The regions, apart: data, event type, id slots.
         let (data_region, rest) = self.buf.as_mut().split_at_mut(self.type_at);
         let (type_region, ids) = rest.split_at_mut(self.type_cap);
-        let event_type = match event_type.map(|t| text(t, type_region, self.type_at)) {
-            None | Some("") => "message",
-            Some(t) => t,
-        };
+        let event_type = type_or_message(event_type.map(|t| text(t, type_region, self.type_at)));
         let last_id = &ids[usize::from(self.last_id.slot) * self.id_cap..];
         Event {
             event_type,
@@ -1487,6 +1481,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             id: id.unwrap_or_else(|| id_text(last_id, self.last_id.len)),
             retry,
         }
+    }
+}
+
+/// An event's type: `message` when its block had none, or an empty one.
+#[inline(always)]
+fn type_or_message(event_type: Option<&str>) -> &str {
+    match event_type {
+        None | Some("") => "message",
+        Some(t) => t,
     }
 }
 
