@@ -193,3 +193,63 @@ fn replacement_that_overflows_is_caught_at_dispatch() {
     assert_eq!(parser.next(&mut rest), Some(Err(ParseError::DataTooLarge { limit: 4 })));
     assert_eq!(parser.next(&mut rest).unwrap().unwrap().data, "\u{FFFD}");
 }
+
+/// What one `next` or `feed` run over `pieces` yields: each item with the
+/// index of the piece it came out of.
+type Yielded = Vec<(usize, Result<String, ParseError>)>;
+
+fn by_next(pieces: &[&[u8]], limits: Limits) -> Yielded {
+    let mut parser = Parser::with_limits([0u8; 32], limits).unwrap();
+    let mut got = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let mut rest = *piece;
+        while let Some(item) = parser.next(&mut rest) {
+            got.push((i, item.map(|e| e.data.to_owned())));
+        }
+    }
+    got
+}
+
+fn by_feed(pieces: &[&[u8]], limits: Limits) -> Yielded {
+    let mut parser = Parser::with_limits([0u8; 32], limits).unwrap();
+    let mut got = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let mut rest = *piece;
+        loop {
+            let feed = parser.feed(rest);
+            let consumed = feed.consumed;
+            match feed.status {
+                Status::Event(e) => got.push((i, Ok(e.data.to_owned()))),
+                Status::Error(e) => got.push((i, Err(e))),
+                Status::NeedMore => {
+                    assert_eq!(consumed, rest.len(), "NeedMore leaves no input");
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+            rest = &rest[consumed..];
+        }
+    }
+    got
+}
+
+#[test]
+fn data_that_overflows_while_trickling_in_is_one_error_as_soon_as_it_does() {
+    // A data value arriving in pieces (the parser's hot path appends them)
+    // passes its 32-byte limit in the piece holding its 33rd byte.
+    let limits = Limits::DEFAULT.with_max_id_len(0).with_max_event_type_len(0);
+    let mut input = b"data: ".to_vec();
+    input.extend_from_slice(&[b'a'; 40]);
+    input.extend_from_slice(b"\n\ndata: ok\n\n");
+    let over = b"data: ".len() + 32; // offset of the byte that does not fit
+    for size in 1..input.len() {
+        let pieces: Vec<&[u8]> = input.chunks(size).collect();
+        let ok = pieces.len() - 1;
+        let expected = vec![
+            (over / size, Err(ParseError::DataTooLarge { limit: 32 })),
+            (ok, Ok("ok".to_owned())),
+        ];
+        assert_eq!(by_next(&pieces, limits), expected, "next, pieces of {size}");
+        assert_eq!(by_feed(&pieces, limits), expected, "feed, pieces of {size}");
+    }
+}
