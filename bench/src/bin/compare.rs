@@ -49,6 +49,8 @@ fn main() {
         }
         None => 15,
     };
+    // At least one round: a median of none is undefined.
+    let rounds = rounds.max(1);
     let only: Vec<String> = args.collect();
     let mut runners: Vec<(&str, sse_bench::Adapter)> = PARSERS.to_vec();
     runners.push((MEMCHR_FLOOR, floor));
