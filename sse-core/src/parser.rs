@@ -256,6 +256,15 @@ enum Lone<'i> {
     No,
 }
 
+/// What [`Parser::append_only`] left for the line machine.
+enum Left {
+    /// Nothing: the input was appended to the data value, or was empty.
+    Nothing,
+    /// The input, where the data value in progress ends when that was
+    /// found (for [`Parser::feed_lines`]).
+    Lines { data_eol: Option<usize> },
+}
+
 /// What [`Parser::feed_ready`] found: [`Status`] without the borrow of
 /// the parser.
 pub(crate) enum Fed<'i> {
@@ -610,8 +619,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub(crate) fn feed_ready<'i>(&mut self, input: &'i [u8]) -> (usize, Fed<'i>) {
         match self.append_only(input) {
-            Some(data_eol) => self.feed_lines(input, data_eol),
-            None => (input.len(), Fed::NeedMore),
+            Left::Lines { data_eol } => self.feed_lines(input, data_eol),
+            Left::Nothing => (input.len(), Fed::NeedMore),
         }
     }
 
@@ -620,25 +629,23 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// data value (the usual state when input trickles in a few bytes at a
     /// time), input without a line end that fits is only appended, and
     /// empty input has nothing to run (a read that ended where an event
-    /// did). `None` when that was all; else what
-    /// [`feed_lines`](Self::feed_lines) takes as `data_eol`: where the data
-    /// value in progress ends, when this found it. Data over its limit is
-    /// left to `feed_lines` (which reports it).
+    /// did). Data over its limit is left to
+    /// [`feed_lines`](Self::feed_lines), which reports it.
     #[inline(always)]
-    fn append_only(&mut self, input: &[u8]) -> Option<Option<usize>> {
+    fn append_only(&mut self, input: &[u8]) -> Left {
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
             match find_eol(input) {
                 None if input.len() <= self.data_cap - self.data_len => {
                     let fits = self.push_data(input);
                     debug_assert!(fits.is_ok());
-                    None
+                    Left::Nothing
                 }
-                found => Some(found),
+                data_eol => Left::Lines { data_eol },
             }
         } else if input.is_empty() {
-            None
+            Left::Nothing
         } else {
-            Some(None)
+            Left::Lines { data_eol: None }
         }
     }
 
@@ -761,16 +768,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // appended here, before the call that can return an event, so
         // this path does not pay for that call's set-up.
         match self.append_only(input) {
-            Some(data_eol) => self.next_event(input, data_eol),
-            None => {
+            Left::Lines { data_eol } => self.next_event(input, data_eol),
+            Left::Nothing => {
                 *input = &[];
                 None
             }
         }
     }
 
-    /// [`next`](Self::next) past its hot path; `data_eol` is what
-    /// [`append_only`](Self::append_only) found.
+    /// [`next`](Self::next) past its hot path; `data_eol` as
+    /// [`append_only`](Self::append_only) found it.
     #[inline(never)]
     fn next_event<'p, 'i: 'p>(
         &'p mut self,
