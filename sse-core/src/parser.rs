@@ -719,7 +719,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let event = after_line_end(input, end)
             .and_then(|blank| after_line_end(input, blank))
             .filter(|_| end - start <= self.data_cap)
-            .and_then(|next| Some((next, utf8::validate(&input[start..end]).ok()?)));
+            .and_then(|next| Some((next, utf8::validate_in(input, start, end).ok()?)));
         match event {
             Some((next, data)) => Lone::Event(next, data),
             None => Lone::No,
@@ -1362,7 +1362,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // copied from this input), and values are slices of that text.
         let span = b
             .block_start
-            .and_then(|lo| Some((lo, utf8::validate(&input[lo..b.block_end.max(lo)]).ok()?)));
+            .and_then(|lo| Some((lo, utf8::validate_in(input, lo, b.block_end.max(lo)).ok()?)));
         let slice = |(s, e): (usize, usize)| -> Option<&'i str> {
             let (lo, text) = span?;
             text.get(s - lo..e - lo)
@@ -1407,7 +1407,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         region_at: usize,
         cap: usize,
     ) -> Option<Text<'i>> {
-        match utf8::validate(&input[s..e]) {
+        match utf8::validate_in(input, s, e) {
             Ok(text) => Some(Text::Input(text)),
             Err(bad) => {
                 let region = &mut self.buf.as_mut()[region_at..region_at + cap];
@@ -1454,7 +1454,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let text = |t: Text<'i>| -> &'p str {
             match t {
                 Text::Input(s) => s,
-                Text::Stored(at, len) => checked(&self.buf.as_ref()[at..at + len]),
+                Text::Stored(at, len) => {
+                    utf8::validate_in(self.buf.as_ref(), at, at + len).unwrap_or_default()
+                }
             }
         };
         let event_type = type_or_message(event_type.map(text));
@@ -1509,13 +1511,23 @@ fn text<'p, 'i: 'p>(t: Text<'i>, region: &'p mut [u8], region_at: usize) -> &'p 
         // left to be checked here.
         Text::Stored(at, len) => {
             let Some(value) = region.get_mut(at - region_at..) else { return "" };
-            let (head, tail) = value.split_at_mut(len.min(value.len()));
-            match utf8::validate(head) {
+            let len = len.min(value.len());
+            // The check may read on to the end of a 64-byte block (see
+            // `utf8::validate_in`) when the room after that still
+            // holds any repair.
+            let blocks = if cfg!(feature = "small") { len } else { len.next_multiple_of(64) };
+            let split = if blocks.saturating_add(len.saturating_mul(3)) <= value.len() {
+                blocks
+            } else {
+                len
+            };
+            let (head, tail) = value.split_at_mut(split);
+            match utf8::validate_in(head, 0, len) {
                 Ok(text) => text,
                 // Rare: the repair goes into the room behind the value
                 // (`head` stays borrowed by the arm above).
                 Err(bad) => {
-                    let len = utf8::repair_into(head, bad, tail);
+                    let len = utf8::repair_into(&head[..len], bad, tail);
                     tail.get(..len).map_or("", checked)
                 }
             }

@@ -37,6 +37,40 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<&str, usize> {
     }
 }
 
+/// [`validate`] of `hay[start..end]`, checking a longer span of `hay`
+/// around it when `hay` has one: `simdutf8` checks whole 64-byte blocks
+/// fast, but copies a shorter tail into a scratch block first, and reading
+/// that copy back stalls (the loads straddle the copy's stores), which
+/// costs more than checking the rest of the block where it lies. The span
+/// runs on from `start` to a block boundary, or else back from `end`. When
+/// it fails, the exact check decides, so bytes outside `start..end` never
+/// change the result. `hay[end]` should start a character (callers pass a
+/// line end).
+#[cfg(not(feature = "small"))]
+#[inline(always)]
+pub(crate) fn validate_in(hay: &[u8], start: usize, end: usize) -> Result<&str, usize> {
+    let hay = &hay[start..];
+    let len = end - start;
+    let blocks = len.next_multiple_of(64);
+    if let Some(text) = hay
+        .get(..blocks)
+        .filter(|_| blocks != len)
+        .and_then(|block| simdutf8::basic::from_utf8(block).ok())
+        .and_then(|text| text.get(..len))
+    {
+        return Ok(text);
+    }
+    validate(&hay[..len])
+}
+
+/// [`validate`] of `hay[start..end]`: where code size matters more, the
+/// exact check only.
+#[cfg(feature = "small")]
+#[inline]
+pub(crate) fn validate_in(hay: &[u8], start: usize, end: usize) -> Result<&str, usize> {
+    validate(&hay[start..end])
+}
+
 /// Length of the next invalid run starting at `bytes[0]`, given the error
 /// that `from_utf8` reported for `bytes` (valid prefix already removed).
 fn invalid_len(err: str::Utf8Error, remaining: usize) -> usize {
@@ -197,6 +231,48 @@ mod tests {
             let mut small = [0u8; 4];
             let part = repair_into(input, first_bad, &mut small);
             assert!(str::from_utf8(&small[..part]).is_ok() && part <= n);
+        }
+    }
+
+    #[test]
+    fn checking_past_the_value_gives_the_exact_result() {
+        // Values of every length, valid or not, at two offsets, followed by
+        // a line end and bytes that are invalid or cut a character at every
+        // point where a 64-byte block could end.
+        let euro = "\u{20AC}".as_bytes();
+        let afters: [&[u8]; 4] = [b"\n", b"\n\xff\xff", b"\n\x80", b"\n\xe2\x82"];
+        for len in 0usize..140 {
+            for bad in [None, Some(len / 2), Some(len.saturating_sub(1))] {
+                for after in afters {
+                    for (fill, start) in [(0, 0), (1, 5), (2, 0), (0, 5)] {
+                        let mut hay = [b'x'; 320];
+                        for (i, b) in hay[start..start + len].iter_mut().enumerate() {
+                            *b = b'a' + (i % 26) as u8;
+                        }
+                        if let Some(at) = bad.filter(|_| len > 0) {
+                            hay[start + at] = 0xff;
+                        }
+                        let end = start + len;
+                        let mut at = end;
+                        for part in [after, &b"yy"[..fill]] {
+                            hay[at..at + part.len()].copy_from_slice(part);
+                            at += part.len();
+                        }
+                        while at + 3 <= end + 80 {
+                            hay[at..at + 3].copy_from_slice(euro);
+                            at += 3;
+                        }
+                        hay[at] = 0xff;
+                        for cut in end..=at {
+                            assert_eq!(
+                                validate_in(&hay[..cut], start, end),
+                                validate(&hay[start..end]),
+                                "len {len} bad {bad:?} after {after:x?} fill {fill} start {start} cut {cut}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
