@@ -953,12 +953,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
         let rest = &input[pos..];
         // The four fields that matter, matched outright: no colon search.
-        let known = match first {
-            b'd' if rest.starts_with(b"data:") => Some((Field::Data, 4)),
-            b'i' if rest.starts_with(b"id:") => Some((Field::Id, 2)),
-            b'e' if rest.starts_with(b"event:") => Some((Field::Event, 5)),
-            b'r' if rest.starts_with(b"retry:") => Some((Field::Retry, 5)),
-            _ => None,
+        let known = if rest.starts_with(b"data:") {
+            Some((Field::Data, 4))
+        } else if rest.starts_with(b"id:") {
+            Some((Field::Id, 2))
+        } else if rest.starts_with(b"event:") {
+            Some((Field::Event, 5))
+        } else if rest.starts_with(b"retry:") {
+            Some((Field::Retry, 5))
+        } else {
+            None
         };
         if let Some((field, colon)) = known {
             return self.after_name(input, pos + colon, field, borrowed);
