@@ -52,9 +52,16 @@ pub(crate) fn validate_in(hay: &[u8], start: usize, end: usize) -> Result<&str, 
     let hay = &hay[start..];
     let len = end - start;
     let blocks = len.next_multiple_of(64);
+    // A block that ends inside a character fails: don't try it (text
+    // other than ASCII after the value would make that common).
+    let ends_clean = |block: &&[u8]| match hay.get(blocks) {
+        Some(&next) => next & 0xC0 != 0x80,
+        None => block.last().is_some_and(|&b| b < 0x80),
+    };
     if let Some(text) = hay
         .get(..blocks)
         .filter(|_| blocks != len)
+        .filter(ends_clean)
         .and_then(|block| simdutf8::basic::from_utf8(block).ok())
         .and_then(|text| text.get(..len))
     {
