@@ -180,6 +180,7 @@ pub const WORKLOADS: &[Workload] = &[
     fixed("crlf_small", crlf_small, CHUNK),
     fixed("llm_tokens_1byte", llm_tokens_1byte, 1),
     hot("hot_llm_network", llm_tokens_hot, Feeding::Network),
+    hot("hot_llm_cjk_network", llm_tokens_cjk_hot, Feeding::Network),
     hot("hot_llm_tokens", llm_tokens_hot, Feeding::Fixed(CHUNK)),
     hot("hot_notifications", notifications_hot, Feeding::Fixed(CHUNK)),
     hot("hot_large_payloads", large_payloads_hot, Feeding::Fixed(CHUNK)),
@@ -189,6 +190,13 @@ pub const WORKLOADS: &[Workload] = &[
 /// The first [`HOT_LLM_EVENTS`] events of [`llm_tokens`] (about 0.9 MB).
 pub fn llm_tokens_hot() -> Vec<u8> {
     llm_tokens_with(HOT_LLM_EVENTS)
+}
+
+/// [`HOT_LLM_EVENTS`] LLM events like [`llm_tokens`], whose content is
+/// Chinese text (raw UTF-8, three bytes a character) rather than English:
+/// the UTF-8 checks meet non-ASCII bytes in every event.
+pub fn llm_tokens_cjk_hot() -> Vec<u8> {
+    llm_tokens_from(HOT_LLM_EVENTS, CJK_TOKENS)
 }
 
 /// 4,000 [`notifications`] events (about 0.9 MB).
@@ -267,6 +275,12 @@ const WRITE: &str = "writing to a Vec cannot fail";
 
 /// LLM token texts, already JSON-escaped. Mostly ASCII word pieces, with a
 /// few multi-byte UTF-8 ones (2, 3 and 4 bytes) and escapes.
+/// Content tokens of [`llm_tokens_cjk_hot`]: Chinese words and punctuation.
+const CJK_TOKENS: &[&str] = &[
+    "的", "是", "我们", "可以", "这个", "问题", "模型", "回答", "因为", "所以", "，", "。", "数据",
+    "时间", "今天", "世界", "需要", "一个", "通过", "使用", "：", "“", "”", "方法",
+];
+
 const TOKENS: &[&str] = &[
     " the",
     " of",
@@ -423,6 +437,11 @@ pub fn llm_tokens_1byte() -> Vec<u8> {
 /// The first `events` events of [`llm_tokens`] (the corpus is a prefix of any
 /// longer one).
 pub fn llm_tokens_with(events: usize) -> Vec<u8> {
+    llm_tokens_from(events, TOKENS)
+}
+
+/// LLM token events with content tokens drawn from `tokens`.
+fn llm_tokens_from(events: usize, tokens: &[&str]) -> Vec<u8> {
     // Completions of this many chunks each: a role chunk, content chunks and
     // a final `finish_reason: "stop"` chunk.
     const PER_COMPLETION: usize = 500;
@@ -451,7 +470,7 @@ pub fn llm_tokens_with(events: usize) -> Vec<u8> {
         } else {
             out.extend_from_slice(b"\"delta\":{\"content\":\"");
             for _ in 0..1 + rng.below(2) {
-                out.extend_from_slice(rng.pick(TOKENS).as_bytes());
+                out.extend_from_slice(rng.pick(tokens).as_bytes());
             }
             out.extend_from_slice(b"\"},\"finish_reason\":null");
         }
