@@ -196,7 +196,12 @@ pub fn llm_tokens_hot() -> Vec<u8> {
 /// Chinese text (raw UTF-8, three bytes a character) rather than English:
 /// the UTF-8 checks meet non-ASCII bytes in every event.
 pub fn llm_tokens_cjk_hot() -> Vec<u8> {
-    llm_tokens_from(HOT_LLM_EVENTS, CJK_TOKENS)
+    llm_tokens_cjk_with(HOT_LLM_EVENTS)
+}
+
+/// `events` LLM events like [`llm_tokens_with`]'s, with Chinese content.
+pub fn llm_tokens_cjk_with(events: usize) -> Vec<u8> {
+    llm_tokens_from(events, CJK_TOKENS)
 }
 
 /// 4,000 [`notifications`] events (about 0.9 MB).

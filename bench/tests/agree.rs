@@ -3,8 +3,8 @@
 //! (including ones that split CRLF pairs and multi-byte characters).
 
 use sse_bench::{
-    crlf_small_with, large_payloads_with, llm_tokens_with, memchr_floor, network_reads,
-    notifications_with, reference, split, Summary, CHUNK, PARSERS, WORKLOADS,
+    crlf_small_with, large_payloads_with, llm_tokens_cjk_with, llm_tokens_with, memchr_floor,
+    network_reads, notifications_with, reference, split, Summary, CHUNK, PARSERS, WORKLOADS,
 };
 
 /// Runs every parser over `corpus` cut into each of `chunk_sizes` and checks
@@ -30,6 +30,19 @@ fn check(name: &str, corpus: &[u8], expected_events: usize, chunk_sizes: &[usize
 fn llm_tokens_agree() {
     let corpus = llm_tokens_with(3_000);
     check("llm_tokens", &corpus, 3_000, &[CHUNK, 4093, 7]);
+}
+
+#[test]
+fn llm_tokens_with_chinese_content_agree() {
+    let corpus = llm_tokens_cjk_with(2_000);
+    assert!(!corpus.is_ascii());
+    // 7-byte chunks cut many three-byte characters.
+    check("llm_tokens_cjk", &corpus, 2_000, &[CHUNK, 4093, 7]);
+    let reads = network_reads(&corpus);
+    let expected = reference(&corpus);
+    for (parser, adapter) in PARSERS {
+        assert_eq!(adapter(&reads), expected, "{parser} on network reads of Chinese content");
+    }
 }
 
 #[test]
