@@ -34,7 +34,10 @@
 //! it, which is why this is done only for values using at most a quarter of
 //! their region; longer ones are checked and repaired in place first, then
 //! checked again for the `&str`. Valid text is never rewritten; invalid
-//! text gets U+FFFD for each maximal subpart, as browsers do.
+//! text gets U+FFFD for each maximal subpart, as browsers do. A check may
+//! read on past its value to the end of a 64-byte block, which the SIMD
+//! check handles much faster than a shorter tail; those bytes never change
+//! the result (`utf8::validate_in`).
 //!
 //! # Limits
 //!

@@ -37,15 +37,14 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<&str, usize> {
     }
 }
 
-/// [`validate`] of `hay[start..end]`, checking a longer span of `hay`
-/// around it when `hay` has one: `simdutf8` checks whole 64-byte blocks
-/// fast, but copies a shorter tail into a scratch block first, and reading
-/// that copy back stalls (the loads straddle the copy's stores), which
-/// costs more than checking the rest of the block where it lies. The span
-/// runs on from `start` to a block boundary, or else back from `end`. When
-/// it fails, the exact check decides, so bytes outside `start..end` never
-/// change the result. `hay[end]` should start a character (callers pass a
-/// line end).
+/// [`validate`] of `hay[start..end]`, reading on past `end` to the end of
+/// its last 64-byte block when `hay` has those bytes: `simdutf8` checks
+/// whole blocks fast, but copies a shorter tail into a scratch block
+/// first, and reading that copy back stalls (the loads straddle the
+/// copy's stores), which costs more than checking the rest of the block
+/// where it lies. When the longer check fails, the exact check decides,
+/// so the bytes past `end` never change the result. `hay[end]` should
+/// start a character (callers pass a line end).
 #[cfg(not(feature = "small"))]
 #[inline(always)]
 pub(crate) fn validate_in(hay: &[u8], start: usize, end: usize) -> Result<&str, usize> {
