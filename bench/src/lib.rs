@@ -278,14 +278,14 @@ impl Lcg {
 
 const WRITE: &str = "writing to a Vec cannot fail";
 
-/// LLM token texts, already JSON-escaped. Mostly ASCII word pieces, with a
-/// few multi-byte UTF-8 ones (2, 3 and 4 bytes) and escapes.
 /// Content tokens of [`llm_tokens_cjk_hot`]: Chinese words and punctuation.
 const CJK_TOKENS: &[&str] = &[
     "的", "是", "我们", "可以", "这个", "问题", "模型", "回答", "因为", "所以", "，", "。", "数据",
     "时间", "今天", "世界", "需要", "一个", "通过", "使用", "：", "“", "”", "方法",
 ];
 
+/// LLM token texts, already JSON-escaped. Mostly ASCII word pieces, with a
+/// few multi-byte UTF-8 ones (2, 3 and 4 bytes) and escapes.
 const TOKENS: &[&str] = &[
     " the",
     " of",
