@@ -1521,12 +1521,11 @@ fn text<'p, 'i: 'p>(t: Text<'i>, region: &'p mut [u8], region_at: usize) -> &'p 
         Text::Stored(at, len) => {
             let Some(value) = region.get_mut(at - region_at..) else { return "" };
             let len = len.min(value.len());
-            // The check may read on to the end of a 64-byte block (see
-            // `utf8::validate_in`) when the room after that still
-            // holds any repair.
-            let blocks = if cfg!(feature = "small") { len } else { len.next_multiple_of(64) };
-            let split = if blocks.saturating_add(len.saturating_mul(3)) <= value.len() {
-                blocks
+            // The check may read on past the value (`utf8::reach`) when
+            // the room after that still holds any repair.
+            let reach = utf8::reach(len);
+            let split = if reach.saturating_add(len.saturating_mul(3)) <= value.len() {
+                reach
             } else {
                 len
             };

@@ -37,6 +37,18 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<&str, usize> {
     }
 }
 
+/// How many bytes from a value's start [`validate_in`] may read to check
+/// `len` bytes: to the end of their last 64-byte block (just `len` under
+/// `small`). Callers that keep room behind a value reserve it from here.
+#[inline(always)]
+pub(crate) fn reach(len: usize) -> usize {
+    if cfg!(feature = "small") {
+        len
+    } else {
+        len.next_multiple_of(64)
+    }
+}
+
 /// [`validate`] of `hay[start..end]`, reading on past `end` to the end of
 /// its last 64-byte block when `hay` has those bytes: `simdutf8` checks
 /// whole blocks fast, but copies a shorter tail into a scratch block
@@ -50,7 +62,7 @@ pub(crate) fn validate(bytes: &[u8]) -> Result<&str, usize> {
 pub(crate) fn validate_in(hay: &[u8], start: usize, end: usize) -> Result<&str, usize> {
     let hay = &hay[start..];
     let len = end - start;
-    let blocks = len.next_multiple_of(64);
+    let blocks = reach(len);
     // A block that ends inside a character fails: don't try it (text
     // other than ASCII after the value would make that common).
     let ends_clean = |block: &&[u8]| match hay.get(blocks) {
