@@ -464,8 +464,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// seen.
     pub fn last_event_id(&self) -> &str {
         let at = self.id_at + usize::from(self.last_id.slot) * self.id_cap;
-        // Slots only ever hold text that was validated or repaired.
-        utf8::validate(&self.buf.as_ref()[at..at + self.last_id.len]).unwrap_or_default()
+        id_text(&self.buf.as_ref()[at..], self.last_id.len)
     }
 
     /// Seeds the last event ID, e.g. into a fresh parser when a client
