@@ -11,6 +11,7 @@
 //! | adapter | crate | API driven |
 //! | --- | --- | --- |
 //! | [`ours`] | workspace `sse-core` | `Parser::next(&mut &[u8])` per chunk |
+//! | [`ours_parts`] | workspace `sse-core` | `Parser::feed_parts` per chunk: data that spans chunks handed out as it arrives |
 //! | [`sse_core_cratesio`] | crates.io `sse-core` 0.2 | `SseDecoder::next(&mut &[u8])` per chunk |
 //! | [`eventsource_stream`] | `eventsource-stream` 0.2 | `EventStream::new(stream of &[u8])` |
 //! | [`sse_codec`] | `sse-codec` 0.3 | `decode_stream(AsyncRead)` |
@@ -73,6 +74,7 @@ pub type Adapter = fn(&[&[u8]]) -> Summary;
 /// the criterion function ids and the report's column headers.
 pub const PARSERS: &[(&str, Adapter)] = &[
     ("sse-core", ours),
+    ("sse-core-parts", ours_parts),
     ("sse-core-0.2", sse_core_cratesio),
     ("eventsource-stream", eventsource_stream),
     ("sse-codec", sse_codec),
@@ -84,6 +86,10 @@ pub const PARSERS: &[(&str, Adapter)] = &[
 
 /// Name of our own parser in [`PARSERS`].
 pub const OURS: &str = "sse-core";
+
+/// How many of [`PARSERS`], from the first, are ours (two ways of driving
+/// one parser); ratios compare each with the best of the others.
+pub const OWN: usize = 2;
 
 /// Criterion function id of [`memchr_floor`].
 pub const MEMCHR_FLOOR: &str = "memchr-floor";
@@ -641,6 +647,35 @@ pub fn ours(chunks: &[&[u8]]) -> Summary {
             match item {
                 Ok(event) => summary.add(event.data.len()),
                 Err(e) => panic!("sse-core: {e}"),
+            }
+        }
+    }
+    parser.finish();
+    summary
+}
+
+/// Our parser driven through [`sse_core::Parser::feed_parts`], with the
+/// same buffer as [`ours`]: data that goes on past a chunk is handed out in
+/// parts (borrowed from the chunk) instead of kept until the blank line.
+/// An event's data length is its parts' plus its own.
+pub fn ours_parts(chunks: &[&[u8]]) -> Summary {
+    use ::sse_core::Status;
+    let mut parser = ::sse_core::Parser::new(vec![0u8; 1 << 17]);
+    let mut summary = Summary::default();
+    let mut parts = 0;
+    for chunk in chunks {
+        let mut rest: &[u8] = chunk;
+        loop {
+            let feed = parser.feed_parts(rest);
+            rest = &rest[feed.consumed..];
+            match feed.status {
+                Status::DataPart(text) => parts += text.len(),
+                Status::Event(event) => {
+                    summary.add(parts + event.data.len());
+                    parts = 0;
+                }
+                Status::NeedMore => break,
+                other => panic!("sse-core (parts): {other:?}"),
             }
         }
     }

@@ -13,7 +13,7 @@ use sse_core::{Frame, FrameError, Limits, NotRetained, Parser, ReplayError, Repl
 #[path = "../../tests/src/model.rs"]
 mod model;
 
-use model::{parse_chunks, parse_with_core, reference, OwnedEvent};
+use model::{parse_chunks, parse_in_parts, parse_with_core, reference, OwnedEvent};
 
 /// Chunk lengths from a seed: a tiny xorshift, lengths 1 to 16.
 fn chunk(input: &[u8], seed: u8) -> Vec<&[u8]> {
@@ -42,6 +42,10 @@ pub fn parser(data: &[u8]) {
     assert_eq!(reference::parse(input), whole, "differs from the reference parser");
     let bytewise: Vec<&[u8]> = input.chunks(1).collect();
     assert_eq!(parse_with_core(&bytewise), whole, "byte-by-byte feeding changed the result");
+    // Data handed out in parts as it arrives: the same events, and a byte
+    // at a time in a 4-byte data region.
+    assert_eq!(parse_in_parts(&chunk(input, seed), 1 << 16), whole, "in parts");
+    assert_eq!(parse_in_parts(&bytewise, 4), whole, "in parts, byte by byte");
 
     let limits = Limits::DEFAULT.with_max_id_len(8).with_max_event_type_len(8);
     let tight = |chunks: &[&[u8]]| {

@@ -157,7 +157,7 @@ impl EventDecoder {
             Status::Event(event) => Some(Ok(MessageEvent::from_event(&event))),
             Status::Error(e) => Some(Err(e)),
             // Its parser does not report comments.
-            Status::NeedMore | Status::Comment(_) => None,
+            Status::NeedMore | Status::Comment(_) | Status::DataPart(_) => None,
         };
         (feed.consumed, item)
     }

@@ -66,6 +66,8 @@ pub const DEFAULT_MAX_ID_LEN: usize = 128;
 pub const DEFAULT_MAX_EVENT_TYPE_LEN: usize = 64;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+/// What an invalid UTF-8 sequence decodes to.
+const REPLACEMENT: &str = "\u{FFFD}";
 /// `bom` value once the stream start has been handled.
 const BOM_DONE: u8 = 3;
 /// Longest field name the parser acts on (`retry`, `event`).
@@ -168,6 +170,12 @@ pub enum Status<'a> {
     /// in the buffer's free room, up to what fits. Text after an invalid
     /// UTF-8 sequence is left out.
     Comment(&'a str),
+    /// Text of the `data` of the event being received, handed out rather
+    /// than kept; only [`Parser::feed_parts`] reports these. The event's
+    /// data is the parts reported since the last event, error or
+    /// [`Parser::finish`], joined, followed by its [`Event::data`]. Parts
+    /// are whole characters; invalid UTF-8 comes as U+FFFD, as in events.
+    DataPart(&'a str),
 }
 
 /// The result of one [`Parser::feed`] call.
@@ -231,6 +239,10 @@ enum Line {
     /// kept after the stored data; `at_start` while its one optional
     /// leading space may still come.
     Comment { len: usize, at_start: bool },
+    /// Inside a data value whose text so far went out as parts
+    /// ([`Parser::feed_parts`]), except the first `len` bytes of a
+    /// character that the end of the input cut.
+    Carry { bytes: [u8; 3], len: u8 },
 }
 
 /// Values of the current event that are borrowed from this call's input
@@ -283,6 +295,8 @@ pub(crate) enum Fed<'i> {
     Error(ParseError),
     NeedMore,
     Comment(Text<'i>),
+    /// Data text handed out ([`Parser::feed_parts`] only).
+    Part(Text<'i>),
 }
 
 /// A block ready to become an [`Event`]: where each value lives.
@@ -528,15 +542,246 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// again on a later call.
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
-        let (consumed, fed) = self.feed_ready(input);
+        let (consumed, fed) = self.feed_ready::<false>(input);
         let status = match fed {
             Fed::Ready(ready) => Status::Event(self.event(ready)),
             Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
             Fed::Error(e) => Status::Error(e),
             Fed::NeedMore => Status::NeedMore,
             Fed::Comment(text) => Status::Comment(self.comment(text)),
+            Fed::Part(text) => Status::DataPart(self.comment(text)),
         };
         Feed { consumed, status }
+    }
+
+    /// [`feed`](Self::feed) that hands out an event's data as it arrives
+    /// ([`Status::DataPart`]) instead of keeping it until the blank line,
+    /// for events too large to keep, or to skip a copy of large ones.
+    ///
+    /// What an event wholly inside one input is does not change: it comes
+    /// as one [`Status::Event`]. Data that goes on past the input it
+    /// started in is reported in parts, borrowed from the input where it
+    /// can be; the rest follows in the event. So the buffer no longer
+    /// bounds an event's data, only how much of it is kept from one input
+    /// (data lines joined within one input are still kept).
+    ///
+    /// A caller joins the parts reported since the last event, error or
+    /// `finish`, then the event's own data; on [`Status::Error`] or when
+    /// [`finish`](Self::finish) returns `true`, the parts belong to an event
+    /// that will never come, and are dropped. [`next`](Self::next) and
+    /// `feed` never report parts, and may be used after this call: what
+    /// was not handed out yet then comes in the event.
+    ///
+    /// ```
+    /// use sse_core::{Parser, Status};
+    ///
+    /// // A 16-byte buffer, and data far longer.
+    /// let mut parser = Parser::new([0u8; 16]);
+    /// let mut data = String::new();
+    /// let mut events = Vec::new();
+    /// for chunk in [&b"data: The quick brown"[..], b" fox jumps over", b" the lazy dog\n\n"] {
+    ///     let mut rest = chunk;
+    ///     loop {
+    ///         let feed = parser.feed_parts(rest);
+    ///         rest = &rest[feed.consumed..];
+    ///         match feed.status {
+    ///             Status::DataPart(text) => data.push_str(text),
+    ///             Status::Event(event) => {
+    ///                 data.push_str(event.data);
+    ///                 events.push(std::mem::take(&mut data));
+    ///             }
+    ///             Status::Error(_) => data.clear(),
+    ///             _ => break,
+    ///         }
+    ///     }
+    /// }
+    /// assert_eq!(events, ["The quick brown fox jumps over the lazy dog"]);
+    /// ```
+    pub fn feed_parts<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
+        let mut consumed = 0;
+        loop {
+            let rest = &input[consumed..];
+            let (used, fed) = match self.line {
+                // A data value going on with nothing of it kept: what of it
+                // this input holds is a part, unless it ends here and fits.
+                Line::Value { partial: Partial::Data, at_start: false } if self.data_len == 0 => {
+                    match find_eol(rest) {
+                        None => self.part_of(rest),
+                        Some(eol) if eol > self.part_room() => self.part_of(&rest[..eol]),
+                        data_eol => self.feed_lines::<true>(rest, data_eol),
+                    }
+                }
+                Line::Carry { bytes, len } if self.data_cap >= 4 => {
+                    self.complete_char(rest, bytes, len)
+                }
+                _ => self.feed_ready::<true>(rest),
+            };
+            consumed += used;
+            let status = match fed {
+                // The end of the input, or a stop before a data value
+                // (`Advance::Hold`): what is kept goes out first.
+                Fed::NeedMore => match self.flush_data() {
+                    Ok(Some(text)) => Status::DataPart(self.comment(text)),
+                    Ok(None) if consumed < input.len() => continue,
+                    Ok(None) => Status::NeedMore,
+                    Err(e) => Status::Error(e),
+                },
+                Fed::Part(text) => Status::DataPart(self.comment(text)),
+                Fed::Ready(ready) => Status::Event(self.event(ready)),
+                Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
+                Fed::Error(e) => Status::Error(e),
+                Fed::Comment(text) => Status::Comment(self.comment(text)),
+            };
+            return Feed { consumed, status };
+        }
+    }
+
+    /// How much data [`feed_parts`](Self::feed_parts) keeps from one
+    /// input: a third of the data region, so that its repair always fits
+    /// and handing data out never rejects an event for its size.
+    fn part_room(&self) -> usize {
+        (self.data_cap / 3).max(1)
+    }
+
+    /// With data handed out: whether to stop before the data line whose
+    /// name ends at `at` (a colon or the line end), so that what is kept
+    /// goes out first and the value then goes out from the input. It does
+    /// when the value goes on past the input or would not fit in
+    /// [`part_room`](Self::part_room).
+    fn hold_data(&mut self, input: &[u8], at: usize, borrowed: &mut Borrowed) -> Option<Stepped> {
+        let colon = input[at] == b':';
+        let mut start = at + usize::from(colon);
+        let at_start = colon && start == input.len();
+        if colon && input.get(start) == Some(&b' ') {
+            start += 1;
+        }
+        let eol = if colon { find_eol(&input[start..]).map(|i| start + i) } else { Some(at) };
+        let len = eol.unwrap_or(input.len()) - start;
+        let kept = self.data_len + borrowed.data.map_or(0, |(s, e)| e - s);
+        let join = usize::from(self.has_data);
+        let room = self.part_room();
+        if eol.is_some() && kept + join + len <= room {
+            return None;
+        }
+        if join > 0 && kept + 1 > room {
+            // No room for the joining LF: what is kept goes out, then this
+            // line is read again from the end of its name.
+            self.line = Line::Name { len: 4, bytes: *b"data\0" };
+            return Some(Ok(Advance::Hold(at)));
+        }
+        // The LF joining it to the data before is kept (it fits).
+        Some(match self.begin_value(Field::Data, input, borrowed) {
+            Ok(_) => {
+                self.line = Line::Value { partial: Partial::Data, at_start };
+                Ok(Advance::Hold(start))
+            }
+            Err(e) => Err((eol.unwrap_or(input.len()), e)),
+        })
+    }
+
+    /// A data value's bytes in this input, all of it still going on: its
+    /// text as a part, a character cut at the end kept as
+    /// [`Line::Carry`]. Invalid UTF-8 goes out as U+FFFD, one call each.
+    fn part_of<'i>(&mut self, value: &'i [u8]) -> (usize, Fed<'i>) {
+        let cut = utf8::cut_char(value);
+        let whole = &value[..value.len() - cut];
+        match utf8::validate(whole) {
+            Ok(text) => {
+                if cut > 0 {
+                    self.carry(&value[whole.len()..]);
+                }
+                let fed =
+                    if text.is_empty() { Fed::NeedMore } else { Fed::Part(Text::Input(text)) };
+                (value.len(), fed)
+            }
+            // Rare: the valid text before an invalid sequence, then that
+            // sequence (its maximal subpart, as `utf8::repair` takes it).
+            Err(valid) if valid > 0 => {
+                (valid, Fed::Part(Text::Input(str::from_utf8(&whole[..valid]).unwrap_or_default())))
+            }
+            Err(_) => {
+                let bad = match str::from_utf8(whole) {
+                    Err(e) => e.error_len().unwrap_or(whole.len()),
+                    Ok(_) => whole.len(),
+                };
+                (bad.max(1), Fed::Part(Text::Input(REPLACEMENT)))
+            }
+        }
+    }
+
+    /// Keeps the start of a character cut by the end of the input.
+    fn carry(&mut self, cut: &[u8]) {
+        let mut bytes = [0; 3];
+        let len = cut.len().min(3);
+        bytes[..len].copy_from_slice(&cut[..len]);
+        self.line = Line::Carry { bytes, len: len as u8 };
+    }
+
+    /// Completes the character [`Line::Carry`] holds from `input`: the
+    /// character as a part (kept at the start of the data region, which
+    /// is empty), U+FFFD if it turns out invalid, or more of it kept.
+    fn complete_char<'i>(&mut self, input: &'i [u8], bytes: [u8; 3], len: u8) -> (usize, Fed<'i>) {
+        let len = usize::from(len);
+        let width = match bytes[0] {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            _ => 2,
+        };
+        let take = input.len().min(width.max(len) - len);
+        let mut char = [0; 4];
+        char[..len].copy_from_slice(&bytes[..len]);
+        char[len..len + take].copy_from_slice(&input[..take]);
+        self.line = Line::Value { partial: Partial::Data, at_start: false };
+        match str::from_utf8(&char[..len + take]) {
+            Ok(_) => {
+                self.buf.as_mut()[..len + take].copy_from_slice(&char[..len + take]);
+                (take, Fed::Part(Text::Stored(0, len + take)))
+            }
+            Err(e) => match e.error_len() {
+                Some(bad) => (bad.saturating_sub(len), Fed::Part(Text::Input(REPLACEMENT))),
+                // The input ended before the character did.
+                None => {
+                    self.carry(&char[..len + take]);
+                    (take, Fed::NeedMore)
+                }
+            },
+        }
+    }
+
+    /// Hands out the data kept from this input as a part, when an input
+    /// ended inside an event: all of it, but a character cut at the end,
+    /// which is carried. `Err` if its repair does not fit (the event is
+    /// then dropped, as it would be at its dispatch).
+    fn flush_data<'i>(&mut self) -> Result<Option<Text<'i>>, ParseError> {
+        let in_value = match self.line {
+            Line::Value { partial: Partial::Data, .. } => true,
+            // A comment being kept lies after the data: both stay.
+            Line::Comment { .. } => return Ok(None),
+            _ => false,
+        };
+        let len = self.data_len;
+        if len == 0 {
+            return Ok(None);
+        }
+        let region = &self.buf.as_ref()[..len];
+        let cut = if in_value { utf8::cut_char(region) } else { 0 };
+        let mut tail = [0; 3];
+        tail[..cut].copy_from_slice(&region[len - cut..]);
+        self.data_len = 0;
+        let text = match len - cut {
+            0 => None,
+            whole => match self.decode_stored(0, whole, self.data_cap) {
+                Some(text) => Some(text),
+                None => {
+                    self.abort_block(&mut Borrowed::default());
+                    return Err(ParseError::DataTooLarge { limit: self.data_cap });
+                }
+            },
+        };
+        if cut > 0 {
+            self.carry(&tail[..cut]);
+        }
+        Ok(text)
     }
 
     /// Reports comment lines as [`Status::Comment`] (off by default:
@@ -546,7 +791,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         self.comments = on;
     }
 
-    /// A comment's text: from the input, or kept in the buffer.
+    /// A comment's or a data part's text: from the input, or kept in the
+    /// buffer (a part there is valid, so this is all of it).
     pub(crate) fn comment<'p, 'i: 'p>(&'p self, text: Text<'i>) -> &'p str {
         match text {
             Text::Input(s) => s,
@@ -617,11 +863,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// as where its values live rather than as an [`Event`]: the result
     /// borrows only the input, so a caller can loop over inputs and build
     /// the event (with [`event`](Self::event)) only in the branch that
-    /// returns it.
+    /// returns it. With `PARTS`, data is handed out rather than kept
+    /// ([`feed_parts`](Self::feed_parts)); a compile-time switch, so that
+    /// `feed` and `next` carry none of that code (the firmware budget).
     #[cfg_attr(not(feature = "small"), inline(always))]
-    pub(crate) fn feed_ready<'i>(&mut self, input: &'i [u8]) -> (usize, Fed<'i>) {
+    pub(crate) fn feed_ready<'i, const PARTS: bool>(
+        &mut self,
+        input: &'i [u8],
+    ) -> (usize, Fed<'i>) {
         match self.append_only(input) {
-            Left::Lines { data_eol } => self.feed_lines(input, data_eol),
+            Left::Lines { data_eol } => self.feed_lines::<PARTS>(input, data_eol),
             Left::Nothing => (input.len(), Fed::NeedMore),
         }
     }
@@ -655,7 +906,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// where the data value in progress ends, if the hot path found that
     /// out already.
     #[inline(never)]
-    fn feed_lines<'i>(&mut self, input: &'i [u8], data_eol: Option<usize>) -> (usize, Fed<'i>) {
+    fn feed_lines<'i, const PARTS: bool>(
+        &mut self,
+        input: &'i [u8],
+        data_eol: Option<usize>,
+    ) -> (usize, Fed<'i>) {
         // A shortcut only: left out where code size matters more.
         #[cfg(not(feature = "small"))]
         if data_eol.is_none() {
@@ -670,12 +925,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                     };
                     return (consumed, Fed::Ready(ready));
                 }
-                Lone::GoesOn(start) => return (input.len(), self.data_goes_on(&input[start..])),
+                Lone::GoesOn(start) => {
+                    let (used, fed) = self.data_goes_on::<PARTS>(&input[start..]);
+                    return (start + used, fed);
+                }
                 Lone::No => {}
             }
         }
         let mut borrowed = Borrowed::default();
-        let (consumed, step) = self.run(input, &mut borrowed, data_eol);
+        let (consumed, step) = self.run::<PARTS>(input, &mut borrowed, data_eol);
         let fed = match step {
             Step::NeedMore => {
                 self.spill(input, borrowed);
@@ -729,11 +987,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// The first data line of a block goes on past this input (from
-    /// `value`, its part here): stored as the line machine would store it.
+    /// `value`, its part here): stored as the line machine would store it,
+    /// or handed out as a part (how much of `value` was used, and what).
     #[cfg(not(feature = "small"))]
-    fn data_goes_on<'i>(&mut self, value: &[u8]) -> Fed<'i> {
+    fn data_goes_on<'i, const PARTS: bool>(&mut self, value: &'i [u8]) -> (usize, Fed<'i>) {
         self.has_data = true;
-        match self.push_data(value) {
+        if PARTS {
+            self.line = Line::Value { partial: Partial::Data, at_start: false };
+            return self.part_of(value);
+        }
+        let fed = match self.push_data(value) {
             Ok(()) => {
                 self.line = Line::Value { partial: Partial::Data, at_start: false };
                 Fed::NeedMore
@@ -743,7 +1006,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 self.abort_block(&mut Borrowed::default());
                 Fed::Error(e)
             }
-        }
+        };
+        (value.len(), fed)
     }
 
     /// Returns the next event (or limit error) from `input`, advancing it
@@ -793,8 +1057,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         loop {
             let whole: &'i [u8] = input;
             let (consumed, fed) = match past_hot_path.take() {
-                Some(data_eol) => self.feed_lines(whole, data_eol),
-                None => self.feed_ready(whole),
+                Some(data_eol) => self.feed_lines::<false>(whole, data_eol),
+                None => self.feed_ready::<false>(whole),
             };
             *input = &whole[consumed..];
             match fed {
@@ -802,7 +1066,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 Fed::Unchecked(ready) => return Some(Ok(self.event_unchecked(ready))),
                 Fed::Error(e) => return Some(Err(e)),
                 Fed::NeedMore => return None,
-                Fed::Comment(_) => {}
+                // Parts come from `feed_parts` only.
+                Fed::Comment(_) | Fed::Part(_) => {}
             }
         }
     }
@@ -810,7 +1075,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     // ----- the state machine -------------------------------------------
 
     #[inline]
-    fn run<'i>(
+    fn run<'i, const PARTS: bool>(
         &mut self,
         input: &'i [u8],
         borrowed: &mut Borrowed,
@@ -819,12 +1084,20 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let len = input.len();
         // Inside a data value nothing below applies: go straight to it.
         if let Some(i) = data_eol {
+            if PARTS && self.data_len + i > self.part_room() {
+                // Handed out from the input after what is kept.
+                return (0, Step::NeedMore);
+            }
             let (end, next) = (i, self.end_line(input, i));
-            if let Err(e) = self.push_data(&input[..end]) {
+            if self.data_len == 0 && end <= self.data_cap {
+                // Nothing kept (its start went out as parts): borrowed,
+                // as a first data line is.
+                borrowed.data = Some((0, end));
+            } else if let Err(e) = self.push_data(&input[..end]) {
                 self.abort_block(borrowed);
                 return (next, Step::Error(e));
             }
-            return self.lines(input, next, borrowed);
+            return self.lines::<PARTS>(input, next, borrowed);
         }
         let mut pos = 0;
         if self.bom != BOM_DONE {
@@ -860,13 +1133,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if matches!(self.line, Line::Start) && self.block_is_empty() {
             borrowed.block_start = Some(pos);
         }
-        self.lines(input, pos, borrowed)
+        self.lines::<PARTS>(input, pos, borrowed)
     }
 
     /// Runs the line state machine from `pos` to an event, an error or the
     /// end of `input`.
     #[cfg_attr(not(feature = "small"), inline(always))]
-    fn lines<'i>(
+    fn lines<'i, const PARTS: bool>(
         &mut self,
         input: &'i [u8],
         mut pos: usize,
@@ -876,13 +1149,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         while pos < len {
             // Most lines start fresh: test that before the general match.
             let result = if let Line::Start = self.line {
-                self.line_start(input, pos, borrowed)
+                self.line_start::<PARTS>(input, pos, borrowed)
             } else {
-                self.resume_line(input, pos, borrowed)
+                self.resume_line::<PARTS>(input, pos, borrowed)
             };
             match result {
                 Ok(Advance::To(next)) => pos = next,
                 Ok(Advance::Dispatch(next)) => return (next, Step::Dispatch),
+                Ok(Advance::Hold(at)) => return (at, Step::NeedMore),
                 Ok(Advance::Comment { next, at, end, stored }) => {
                     let text = if stored {
                         Text::Stored(at, end)
@@ -901,15 +1175,29 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// Continues a line that an earlier input left unfinished.
-    fn resume_line(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
+    fn resume_line<const PARTS: bool>(
+        &mut self,
+        input: &[u8],
+        pos: usize,
+        borrowed: &mut Borrowed,
+    ) -> Stepped {
         match self.line {
-            Line::Start => self.line_start(input, pos, borrowed),
+            Line::Start => self.line_start::<PARTS>(input, pos, borrowed),
             Line::Name { len, bytes } => {
-                self.resume_name(input, pos, &bytes[..usize::from(len)], borrowed)
+                self.resume_name::<PARTS>(input, pos, &bytes[..usize::from(len)], borrowed)
             }
-            Line::Value { partial, at_start } => self.resume_value(input, pos, partial, at_start),
+            Line::Value { partial, at_start } => {
+                self.resume_value::<PARTS>(input, pos, partial, at_start)
+            }
             Line::Skip => Ok(self.skip_line(input, pos)),
             Line::Comment { len, at_start } => Ok(self.resume_comment(input, pos, len, at_start)),
+            // Read with `feed` after `feed_parts` cut a character: kept as
+            // data is.
+            Line::Carry { bytes, len } => {
+                self.push_data(&bytes[..usize::from(len)]).map_err(|e| (pos, e))?;
+                self.line = Line::Value { partial: Partial::Data, at_start: false };
+                Ok(Advance::To(pos))
+            }
         }
     }
 
@@ -928,7 +1216,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     #[cfg_attr(not(feature = "small"), inline(always))]
-    fn line_start(&mut self, input: &[u8], pos: usize, borrowed: &mut Borrowed) -> Stepped {
+    fn line_start<const PARTS: bool>(
+        &mut self,
+        input: &[u8],
+        pos: usize,
+        borrowed: &mut Borrowed,
+    ) -> Stepped {
         let first = input[pos];
         if first == b'\n' || first == b'\r' {
             let next = self.end_line(input, pos);
@@ -969,12 +1262,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             None
         };
         if let Some((field, colon)) = known {
-            return self.after_name(input, pos + colon, field, borrowed);
+            return self.after_name::<PARTS>(input, pos + colon, field, borrowed);
         }
         match memchr3(b':', b'\r', b'\n', rest) {
             Some(i) => {
                 let field = Field::from_name(&rest[..i]);
-                self.after_name(input, pos + i, field, borrowed)
+                self.after_name::<PARTS>(input, pos + i, field, borrowed)
             }
             None => {
                 self.line = if rest.len() <= MAX_NAME {
@@ -989,7 +1282,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
-    fn resume_name(
+    fn resume_name<const PARTS: bool>(
         &mut self,
         input: &[u8],
         pos: usize,
@@ -1020,20 +1313,25 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 } else {
                     Field::Ignored
                 };
-                self.after_name(input, pos + i, field, borrowed)
+                self.after_name::<PARTS>(input, pos + i, field, borrowed)
             }
         }
     }
 
     /// `input[at]` is the colon or line end that closed the field name.
     #[cfg_attr(not(feature = "small"), inline(always))]
-    fn after_name(
+    fn after_name<const PARTS: bool>(
         &mut self,
         input: &[u8],
         at: usize,
         field: Field,
         borrowed: &mut Borrowed,
     ) -> Stepped {
+        if PARTS && field == Field::Data {
+            if let Some(held) = self.hold_data(input, at, borrowed) {
+                return held;
+            }
+        }
         if input[at] != b':' {
             // No colon: the whole line is the field name, the value is "".
             let next = self.end_line(input, at);
@@ -1074,7 +1372,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
-    fn resume_value(
+    fn resume_value<const PARTS: bool>(
         &mut self,
         input: &[u8],
         mut pos: usize,
@@ -1085,7 +1383,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             pos += 1;
         }
         let rest = &input[pos..];
-        match find_eol(rest) {
+        let eol = find_eol(rest);
+        if PARTS && matches!(partial, Partial::Data) {
+            let len = eol.unwrap_or(rest.len());
+            if eol.is_none() || self.data_len + len > self.part_room() {
+                // Handed out from the input after what is kept.
+                self.line = Line::Value { partial, at_start: false };
+                return Ok(Advance::Hold(pos));
+            }
+        }
+        match eol {
             Some(i) => {
                 let next = self.end_line(input, pos + i);
                 self.append_value(&mut partial, &rest[..i]).map_err(|e| (next, e))?;
@@ -1564,6 +1871,9 @@ enum Advance {
     /// A comment line ended: report `at..end` (of the input, or `stored`
     /// in the buffer), then continue at `next`.
     Comment { next: usize, at: usize, end: usize, stored: bool },
+    /// Stop here, before data to hand out ([`Parser::feed_parts`]): what
+    /// is kept goes out first.
+    Hold(usize),
 }
 
 /// A line step, or the position to resume at and the limit error.

@@ -89,6 +89,28 @@ pub(crate) fn validate_in(hay: &[u8], start: usize, end: usize) -> Result<&str, 
     validate(&hay[start..end])
 }
 
+/// How many bytes at the end of `bytes` start a character that the end
+/// cuts off (0 to 3), so that a later input may complete it.
+pub(crate) fn cut_char(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(3) {
+        let b = bytes[bytes.len() - back];
+        if b & 0xC0 == 0x80 {
+            continue;
+        }
+        let width = match b {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return match str::from_utf8(&bytes[bytes.len() - back..]) {
+            Err(e) if width > back && e.valid_up_to() == 0 && e.error_len().is_none() => back,
+            _ => 0,
+        };
+    }
+    0
+}
+
 /// Length of the next invalid run starting at `bytes[0]`, given the error
 /// that `from_utf8` reported for `bytes` (valid prefix already removed).
 fn invalid_len(err: str::Utf8Error, remaining: usize) -> usize {

@@ -28,7 +28,10 @@ pub fn typed_id_data(
     }
     out
 }
-pub use model::{parse_chunks, parse_with_core, reference, Outcome, OwnedEvent};
+pub use model::{
+    parse_chunks, parse_chunks_in_parts, parse_in_parts, parse_with_core, reference, Outcome,
+    OwnedEvent,
+};
 
 /// A conformance vector (see DESIGN.md for the format).
 #[derive(Clone, Debug, Deserialize)]
@@ -153,13 +156,24 @@ pub fn check_vector(vector: &Vector) -> Result<(), String> {
     splits.extend((0..=input.len()).map(Split::At));
     let mut failures = Vec::new();
     for split in splits {
-        let got = parse_with_core(&chunks(&input, split));
-        if got != expected {
-            failures.push(format!("{split}: expected {expected:?}\n      got {got:?}"));
-            if failures.len() >= 3 {
-                break;
+        let pieces = chunks(&input, split);
+        // Whole events, and data handed out in parts as it arrives.
+        for (how, got) in
+            [("", parse_with_core(&pieces)), (" in parts", parse_in_parts(&pieces, 1 << 16))]
+        {
+            if got != expected {
+                failures.push(format!("{split}{how}: expected {expected:?}\n      got {got:?}"));
             }
         }
+        if failures.len() >= 3 {
+            break;
+        }
+    }
+    // In parts, the data of events that arrive a byte at a time needs
+    // next to no room.
+    let got = parse_in_parts(&chunks(&input, Split::Bytewise), 16);
+    if got != expected {
+        failures.push(format!("byte by byte in parts, 16 bytes of data room: got {got:?}"));
     }
     // The reference parser must agree too: a vector is only as good as the
     // reading of the spec behind it.

@@ -3,7 +3,7 @@
 //! the integration tests and the fuzz targets (which include this file).
 
 use serde::Deserialize;
-use sse_core::{Limits, ParseError, Parser};
+use sse_core::{Limits, ParseError, Parser, Status};
 
 /// One dispatched event, owned, as the vectors spell it.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -53,10 +53,74 @@ pub fn parse_chunks<B: AsRef<[u8]> + AsMut<[u8]>>(
 /// Parses with a fresh parser whose buffer and limits are comfortably large
 /// (64 KiB of data, 4 KiB ids and event types).
 pub fn parse_with_core(chunks: &[&[u8]]) -> Outcome {
-    let limits = Limits::DEFAULT.with_max_id_len(4096).with_max_event_type_len(4096);
+    let limits = roomy_limits();
     let mut parser = Parser::with_limits(vec![0u8; (1 << 16) + limits.reserved_bytes()], limits)
         .expect("buffer fits the limits");
     parse_chunks(&mut parser, chunks)
+}
+
+/// Runs `sse-core` over `chunks` with [`Parser::feed_parts`], joining each
+/// event's data from its parts and the event, then ends the stream.
+///
+/// # Panics
+///
+/// On an empty part, on a call that makes no progress, or on parts left
+/// over that `finish` does not report as a discarded event.
+pub fn parse_chunks_in_parts<B: AsRef<[u8]> + AsMut<[u8]>>(
+    parser: &mut Parser<B>,
+    chunks: &[&[u8]],
+) -> Outcome {
+    let mut items = Vec::new();
+    let mut data = String::new();
+    for chunk in chunks {
+        let mut rest = *chunk;
+        // Each call consumes a byte or reports something that took one.
+        let mut calls = 0;
+        loop {
+            calls += 1;
+            assert!(calls <= 4 * chunk.len() + 4, "feed_parts makes no progress");
+            let feed = parser.feed_parts(rest);
+            rest = &rest[feed.consumed..];
+            match feed.status {
+                Status::DataPart(text) => {
+                    assert!(!text.is_empty(), "an empty part");
+                    data.push_str(text);
+                }
+                Status::Event(e) => {
+                    data.push_str(e.data);
+                    items.push(Ok(OwnedEvent {
+                        event_type: e.event_type.to_owned(),
+                        data: std::mem::take(&mut data),
+                        id: e.id.to_owned(),
+                    }));
+                }
+                Status::Error(e) => {
+                    data.clear();
+                    items.push(Err(e));
+                }
+                Status::NeedMore => break,
+                other => panic!("not asked for: {other:?}"),
+            }
+        }
+        assert!(rest.is_empty(), "parser stopped early with {} bytes left", rest.len());
+    }
+    let discarded = parser.finish();
+    assert!(data.is_empty() || discarded, "parts of no event: {data:?}");
+    Outcome { items, retry: parser.retry(), last_event_id: parser.last_event_id().to_owned() }
+}
+
+/// The limits of [`parse_with_core`].
+fn roomy_limits() -> Limits {
+    Limits::DEFAULT.with_max_id_len(4096).with_max_event_type_len(4096)
+}
+
+/// [`parse_chunks_in_parts`] with a parser whose data region holds
+/// `data_room` bytes, and ids and event types as [`parse_with_core`]'s.
+pub fn parse_in_parts(chunks: &[&[u8]], data_room: usize) -> Outcome {
+    let limits = roomy_limits();
+    let mut parser = Parser::with_limits(vec![0u8; data_room + limits.reserved_bytes()], limits)
+        .expect("buffer fits the limits");
+    parse_chunks_in_parts(&mut parser, chunks)
 }
 
 /// A naive parser that follows the WHATWG steps literally: decode the whole

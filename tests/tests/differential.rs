@@ -23,7 +23,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
-use sse_tests::parse_with_core;
+use sse_tests::{parse_in_parts, parse_with_core};
 
 #[derive(Deserialize, Debug)]
 struct PeerEvent {
@@ -194,6 +194,13 @@ fn sse_core_agrees_with_npm_eventsource_parser() {
     for ((stream, pieces), line) in streams.iter().zip(&chunked).zip(lines) {
         let peer: PeerOutcome = serde_json::from_str(line).unwrap();
         let ours = parse_with_core(pieces);
+        // Data handed out as it arrives joins up to the same events.
+        assert_eq!(
+            parse_in_parts(pieces, 1 << 16),
+            ours,
+            "in parts: {:?}",
+            String::from_utf8_lossy(stream)
+        );
         let context = || format!("stream {:?}", String::from_utf8_lossy(stream));
         assert_eq!(ours.items.len(), peer.events.len(), "event count differs: {}", context());
         for (mine, theirs) in ours.items.iter().zip(&peer.events) {

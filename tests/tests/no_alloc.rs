@@ -13,7 +13,8 @@ use sse_core::http::{
     parse_request, parse_response, write_request, ChunkedDecoder, ClientRequest, EMPTY_HEADER,
 };
 use sse_core::{
-    Frame, FromSseEvent, Parser, Reconnect, ReconnectConfig, ReplayRing, Sink, SseEvent,
+    Frame, FromSseEvent, Limits, Parser, Reconnect, ReconnectConfig, ReplayRing, Sink, SseEvent,
+    Status,
 };
 use sse_no_std_typed::{round_trip, Sample as NodeSample, Telemetry};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
@@ -148,6 +149,26 @@ fn parsing_and_encoding_allocate_nothing() {
         assert_eq!(parser.last_event_id(), "499");
         assert_eq!(parser.retry(), Some(1500));
     }
+    // Data handed out in parts: the 900-byte data lines, over the data
+    // limit above, pass in 7-byte reads through 32 bytes of data room.
+    let mut parts = 0usize;
+    let mut parted_events = 0usize;
+    let limits = Limits::DEFAULT.with_max_id_len(8).with_max_event_type_len(8);
+    let mut parser = Parser::with_limits([0u8; 64], limits).unwrap();
+    for chunk in stream.chunks(7) {
+        let mut rest = chunk;
+        loop {
+            let feed = parser.feed_parts(rest);
+            rest = &rest[feed.consumed..];
+            match feed.status {
+                Status::DataPart(text) => parts += text.len(),
+                Status::Event(_) => parted_events += 1,
+                Status::NeedMore => break,
+                _ => {}
+            }
+        }
+    }
+    parser.finish();
     let mut out = [0u8; 256];
     let mut sink = CountingSink(0);
     for i in 0..1000u64 {
@@ -164,6 +185,8 @@ fn parsing_and_encoding_allocate_nothing() {
         (0, 0, 0),
         "parsing/encoding allocated: {change:?}"
     );
+    assert_eq!(parted_events, 3 * 500);
+    assert!(parts >= 500 * 900, "{parts} bytes of parts");
     assert_eq!(events, 5 * 1000);
     assert_eq!(errors, 5 * 500);
     assert!(data_bytes > 0);

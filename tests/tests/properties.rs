@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use sse_core::{Frame, FrameError, Limits, Parser};
-use sse_tests::{parse_chunks, parse_with_core, reference, OwnedEvent};
+use sse_tests::{parse_chunks, parse_in_parts, parse_with_core, reference, OwnedEvent};
 
 /// Pieces that make interesting streams: field names, separators, every
 /// kind of line end, NUL, BOM, invalid and truncated UTF-8.
@@ -89,7 +89,11 @@ proptest! {
         let expected = reference::parse(&input);
         prop_assert_eq!(parse_with_core(&cut(&input, &cuts)), expected.clone());
         let bytewise: Vec<&[u8]> = input.chunks(1).collect();
-        prop_assert_eq!(parse_with_core(&bytewise), expected);
+        prop_assert_eq!(parse_with_core(&bytewise), expected.clone());
+        // Data handed out as it arrives: the same events, and a byte at a
+        // time they need next to no room.
+        prop_assert_eq!(parse_in_parts(&cut(&input, &cuts), 1 << 16), expected.clone());
+        prop_assert_eq!(parse_in_parts(&bytewise, 4), expected);
     }
 
     #[test]
@@ -97,6 +101,7 @@ proptest! {
         // Unstructured input: mostly one long unknown line, but it must not
         // panic and must still agree with the reference.
         prop_assert_eq!(parse_with_core(&cut(&input, &cuts)), reference::parse(&input));
+        prop_assert_eq!(parse_in_parts(&cut(&input, &cuts), 1 << 16), reference::parse(&input));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::Value;
-use sse_bench::{MEMCHR_FLOOR, OURS, PARSERS, WORKLOADS};
+use sse_bench::{MEMCHR_FLOOR, OURS, OWN, PARSERS, WORKLOADS};
 
 /// One measured benchmark.
 struct Measurement {
@@ -156,10 +156,9 @@ fn main() -> ExitCode {
             }
         }
         let ours = rate(OURS);
-        let best_other = PARSERS
+        let best_other = PARSERS[OWN..]
             .iter()
             .map(|&(name, _)| name)
-            .filter(|&name| name != OURS)
             .filter_map(|name| Some((name, rate(name)?)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         match (ours, best_other) {

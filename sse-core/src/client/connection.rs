@@ -744,7 +744,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             let (used, fed) = if decoded.data.is_empty() {
                 (0, Fed::NeedMore)
             } else {
-                self.parser.feed_ready(decoded.data)
+                self.parser.feed_ready::<false>(decoded.data)
             };
             // Payload the parser did not take (the event ended before it)
             // goes back, to be decoded again on the next call.
@@ -764,7 +764,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
                     *input = &[];
                     return self.retry(now_ms, Cause::Ended);
                 }
-                Fed::NeedMore => {}
+                // Parts come from `Parser::feed_parts` only.
+                Fed::NeedMore | Fed::Part(_) => {}
             }
         }
     }
