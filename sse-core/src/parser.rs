@@ -39,6 +39,17 @@
 //! check handles much faster than a shorter tail; those bytes never change
 //! the result (`utf8::validate_in`).
 //!
+//! [`Parser::feed_parts`] hands out data instead of assembling it: the text
+//! of a data value that goes on past its input goes out as parts, checked
+//! where it lies in the input (a character cut by the input's end waits in
+//! the line state, [`Line::Carry`]), and whatever the line machine keeps
+//! from one input goes out when that input ends. So a large event costs a
+//! line-end search and one UTF-8 check, with no copy, and needs no room
+//! in the buffer. What is kept from one input stays within a third of the
+//! data region, so that its repair always fits. It is the same line
+//! machine, instantiated a second time with a `const` switch
+//! (`feed_ready::<true>`), so that `feed` and `next` do not pay for it.
+//!
 //! # Limits
 //!
 //! A value over its limit rejects the whole event: the error is returned as
@@ -66,6 +77,9 @@ pub const DEFAULT_MAX_ID_LEN: usize = 128;
 pub const DEFAULT_MAX_EVENT_TYPE_LEN: usize = 64;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+/// A run of a data value this long, going on past its input, is handed out
+/// by [`Parser::feed_parts`] rather than kept.
+const HAND_OUT: usize = 512;
 /// What an invalid UTF-8 sequence decodes to.
 const REPLACEMENT: &str = "\u{FFFD}";
 /// `bom` value once the stream start has been handled.
@@ -326,6 +340,8 @@ struct IdRef {
 }
 
 enum Step<'i> {
+    /// The input is used up, or (before the position returned) data is
+    /// to be handed out ([`Parser::feed_parts`]).
     NeedMore,
     Dispatch,
     Error(ParseError),
@@ -410,7 +426,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// bounds the largest event that arrives across reads. Data using at
     /// most a quarter of it is UTF-8-checked once; larger data is checked
     /// twice (see the module docs), which BENCHMARKS.md measures at about
-    /// 10% of the time for 64 KiB events.
+    /// 10% of the time for 64 KiB events. Events larger than the buffer
+    /// can be read with [`feed_parts`](Self::feed_parts), which hands
+    /// their data out as it arrives.
     pub fn new(buffer: B) -> Self {
         let limits = Limits::scaled_for(buffer.as_ref().len());
         Self::build(buffer, limits)
@@ -543,15 +561,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
         let (consumed, fed) = self.feed_ready::<false>(input);
-        let status = match fed {
-            Fed::Ready(ready) => Status::Event(self.event(ready)),
-            Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
-            Fed::Error(e) => Status::Error(e),
-            Fed::NeedMore => Status::NeedMore,
-            Fed::Comment(text) => Status::Comment(self.comment(text)),
-            Fed::Part(text) => Status::DataPart(self.comment(text)),
-        };
-        Feed { consumed, status }
+        Feed { consumed, status: self.status(fed) }
     }
 
     /// [`feed`](Self::feed) that hands out an event's data as it arrives
@@ -597,91 +607,172 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// }
     /// assert_eq!(events, ["The quick brown fox jumps over the lazy dog"]);
     /// ```
+    #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed_parts<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
-        let mut consumed = 0;
-        loop {
-            let rest = &input[consumed..];
-            let (used, fed) = match self.line {
-                // A data value going on with nothing of it kept: what of it
-                // this input holds is a part, unless it ends here and fits.
-                Line::Value { partial: Partial::Data, at_start: false } if self.data_len == 0 => {
-                    match find_eol(rest) {
-                        None => self.part_of(rest),
-                        Some(eol) if eol > self.part_room() => self.part_of(&rest[..eol]),
-                        data_eol => self.feed_lines::<true>(rest, data_eol),
+        // The hot path, as `next`'s: input that only goes on a data value
+        // being kept is appended.
+        let mut searched = None;
+        if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
+            let eol = find_eol(input);
+            if eol.is_none() && self.appends::<true>(input.len()) {
+                let fits = self.push_data(input);
+                debug_assert!(fits.is_ok());
+                return Feed { consumed: input.len(), status: Status::NeedMore };
+            }
+            searched = Some(eol);
+        }
+        let (consumed, fed) = self.parts_step(input, searched);
+        if let Fed::NeedMore = fed {
+            if consumed < input.len() {
+                return self.parts_held(input, consumed);
+            }
+        }
+        Feed { consumed, status: self.status(fed) }
+    }
+
+    /// One step of [`feed_parts`](Self::feed_parts). It returns
+    /// [`Fed::NeedMore`] before the end of `input` where it stopped before
+    /// data to hand out ([`Advance::Hold`]), or carried a character cut
+    /// before a line end: what is kept goes out first. `searched` is where
+    /// the data value in progress ends, when that was looked for.
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    fn parts_step<'i>(
+        &mut self,
+        input: &'i [u8],
+        searched: Option<Option<usize>>,
+    ) -> (usize, Fed<'i>) {
+        match self.line {
+            Line::Value { partial: Partial::Data, at_start: false } => {
+                let eol = searched.unwrap_or_else(|| find_eol(input));
+                match eol {
+                    // Kept, as the hot path keeps it.
+                    None if self.appends::<true>(input.len()) => {
+                        let fits = self.push_data(input);
+                        debug_assert!(fits.is_ok());
+                        (input.len(), Fed::NeedMore)
                     }
+                    // Nothing of the value kept: what of it this input
+                    // holds is a part, unless it ends here and fits.
+                    None if self.data_len == 0 => self.part_of(input),
+                    Some(end) if self.data_len == 0 && !self.keeps(0, end, false) => {
+                        self.part_of(&input[..end])
+                    }
+                    _ => self.feed_lines::<true>(input, eol),
                 }
-                Line::Carry { bytes, len } if self.data_cap >= 4 => {
-                    self.complete_char(rest, bytes, len)
-                }
-                _ => self.feed_ready::<true>(rest),
-            };
-            consumed += used;
-            let status = match fed {
-                // The end of the input, or a stop before a data value
-                // (`Advance::Hold`): what is kept goes out first.
-                Fed::NeedMore => match self.flush_data() {
-                    Ok(Some(text)) => Status::DataPart(self.comment(text)),
-                    Ok(None) if consumed < input.len() => continue,
-                    Ok(None) => Status::NeedMore,
-                    Err(e) => Status::Error(e),
-                },
-                Fed::Part(text) => Status::DataPart(self.comment(text)),
-                Fed::Ready(ready) => Status::Event(self.event(ready)),
-                Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
-                Fed::Error(e) => Status::Error(e),
-                Fed::Comment(text) => Status::Comment(self.comment(text)),
-            };
-            return Feed { consumed, status };
+            }
+            Line::Carry { bytes, len } if self.data_cap >= 4 => {
+                self.complete_char(input, bytes, len)
+            }
+            _ => self.feed_ready::<true>(input),
         }
     }
 
-    /// How much data [`feed_parts`](Self::feed_parts) keeps from one
-    /// input: a third of the data region, so that its repair always fits
-    /// and handing data out never rejects an event for its size.
+    /// [`feed_parts`](Self::feed_parts) after a stop at `consumed`: hands
+    /// out what is kept, or goes on.
+    #[inline(never)]
+    fn parts_held<'p, 'i: 'p>(&'p mut self, input: &'i [u8], mut consumed: usize) -> Feed<'p> {
+        loop {
+            match self.flush_data() {
+                Ok(Some(text)) => {
+                    return Feed { consumed, status: Status::DataPart(self.comment(text)) };
+                }
+                Ok(None) => {}
+                Err(e) => return Feed { consumed, status: Status::Error(e) },
+            }
+            let (used, fed) = self.parts_step(&input[consumed..], None);
+            consumed += used;
+            if !matches!(fed, Fed::NeedMore) || consumed == input.len() {
+                return Feed { consumed, status: self.status(fed) };
+            }
+        }
+    }
+
+    /// What [`Fed`] means to a caller of [`feed`](Self::feed).
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    fn status<'p, 'i: 'p>(&'p mut self, fed: Fed<'i>) -> Status<'p> {
+        match fed {
+            Fed::Ready(ready) => Status::Event(self.event(ready)),
+            Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
+            Fed::Error(e) => Status::Error(e),
+            Fed::NeedMore => Status::NeedMore,
+            Fed::Comment(text) => Status::Comment(self.comment(text)),
+            // From `feed_parts` only.
+            Fed::Part(text) => Status::DataPart(self.comment(text)),
+        }
+    }
+
+    /// How much data [`feed_parts`](Self::feed_parts) keeps: a third of
+    /// the data region, so that its repair always fits and handing data
+    /// out never rejects an event for its size.
+    #[inline(always)]
     fn part_room(&self) -> usize {
         (self.data_cap / 3).max(1)
     }
 
-    /// With data handed out: whether to stop before the data line whose
-    /// name ends at `at` (a colon or the line end), so that what is kept
-    /// goes out first and the value then goes out from the input. It does
-    /// when the value goes on past the input or would not fit in
-    /// [`part_room`](Self::part_room).
-    fn hold_data(&mut self, input: &[u8], at: usize, borrowed: &mut Borrowed) -> Option<Stepped> {
-        let colon = input[at] == b':';
-        let mut start = at + usize::from(colon);
-        let at_start = colon && start == input.len();
-        if colon && input.get(start) == Some(&b' ') {
-            start += 1;
-        }
-        let eol = if colon { find_eol(&input[start..]).map(|i| start + i) } else { Some(at) };
+    /// Whether [`feed_parts`](Self::feed_parts) keeps `len` more bytes of
+    /// data after `kept`, as `feed` would, rather than handing them out:
+    /// when they fit, and are not a long run of a value that `goes_on`
+    /// past its input (copying that costs more than handing it out).
+    #[inline(always)]
+    fn keeps(&self, kept: usize, len: usize, goes_on: bool) -> bool {
+        kept + len <= self.part_room() && !(goes_on && len >= HAND_OUT)
+    }
+
+    /// With data handed out: whether to stop before the value of the data
+    /// line whose name ends at `at` (a colon or the line end), which
+    /// starts at `start` and ends at `eol` if this input shows, so that
+    /// what is kept goes out first and the value then goes out from the
+    /// input. It does unless the value is kept ([`keeps`](Self::keeps)).
+    #[inline(always)]
+    fn hold_data(
+        &mut self,
+        input: &[u8],
+        at: usize,
+        start: usize,
+        eol: Option<usize>,
+        borrowed: &mut Borrowed,
+    ) -> Option<Stepped> {
         let len = eol.unwrap_or(input.len()) - start;
         let kept = self.data_len + borrowed.data.map_or(0, |(s, e)| e - s);
-        let join = usize::from(self.has_data);
-        let room = self.part_room();
-        if eol.is_some() && kept + join + len <= room {
+        if self.keeps(kept + usize::from(self.has_data), len, eol.is_none()) {
             return None;
         }
-        if join > 0 && kept + 1 > room {
+        Some(self.hold(input, at, start, eol, kept, borrowed))
+    }
+
+    /// [`hold_data`](Self::hold_data)'s stop, `kept` bytes being kept.
+    #[inline(never)]
+    fn hold(
+        &mut self,
+        input: &[u8],
+        at: usize,
+        start: usize,
+        eol: Option<usize>,
+        kept: usize,
+        borrowed: &mut Borrowed,
+    ) -> Stepped {
+        // The colon ended the input: the optional space may still come.
+        let at_start = start == at + 1 && start == input.len();
+        if self.has_data && kept + 1 > self.part_room() {
             // No room for the joining LF: what is kept goes out, then this
             // line is read again from the end of its name.
             self.line = Line::Name { len: 4, bytes: *b"data\0" };
-            return Some(Ok(Advance::Hold(at)));
+            return Ok(Advance::Hold(at));
         }
         // The LF joining it to the data before is kept (it fits).
-        Some(match self.begin_value(Field::Data, input, borrowed) {
+        match self.begin_value(Field::Data, input, borrowed) {
             Ok(_) => {
                 self.line = Line::Value { partial: Partial::Data, at_start };
                 Ok(Advance::Hold(start))
             }
             Err(e) => Err((eol.unwrap_or(input.len()), e)),
-        })
+        }
     }
 
     /// A data value's bytes in this input, all of it still going on: its
     /// text as a part, a character cut at the end kept as
     /// [`Line::Carry`]. Invalid UTF-8 goes out as U+FFFD, one call each.
+    #[inline(never)]
     fn part_of<'i>(&mut self, value: &'i [u8]) -> (usize, Fed<'i>) {
         let cut = utf8::cut_char(value);
         let whole = &value[..value.len() - cut];
@@ -720,6 +811,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// Completes the character [`Line::Carry`] holds from `input`: the
     /// character as a part (kept at the start of the data region, which
     /// is empty), U+FFFD if it turns out invalid, or more of it kept.
+    #[inline(never)]
     fn complete_char<'i>(&mut self, input: &'i [u8], bytes: [u8; 3], len: u8) -> (usize, Fed<'i>) {
         let len = usize::from(len);
         let width = match bytes[0] {
@@ -752,6 +844,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// ended inside an event: all of it, but a character cut at the end,
     /// which is carried. `Err` if its repair does not fit (the event is
     /// then dropped, as it would be at its dispatch).
+    #[inline(never)]
     fn flush_data<'i>(&mut self) -> Result<Option<Text<'i>>, ParseError> {
         let in_value = match self.line {
             Line::Value { partial: Partial::Data, .. } => true,
@@ -871,7 +964,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         &mut self,
         input: &'i [u8],
     ) -> (usize, Fed<'i>) {
-        match self.append_only(input) {
+        match self.append_only::<PARTS>(input) {
             Left::Lines { data_eol } => self.feed_lines::<PARTS>(input, data_eol),
             Left::Nothing => (input.len(), Fed::NeedMore),
         }
@@ -885,10 +978,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// did). Data over its limit is left to
     /// [`feed_lines`](Self::feed_lines), which reports it.
     #[inline(always)]
-    fn append_only(&mut self, input: &[u8]) -> Left {
+    fn append_only<const PARTS: bool>(&mut self, input: &[u8]) -> Left {
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
             match find_eol(input) {
-                None if input.len() <= self.data_cap - self.data_len => {
+                None if self.appends::<PARTS>(input.len()) => {
                     let fits = self.push_data(input);
                     debug_assert!(fits.is_ok());
                     Left::Nothing
@@ -899,6 +992,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Left::Nothing
         } else {
             Left::Lines { data_eol: None }
+        }
+    }
+
+    /// Whether `len` more bytes of the data value in progress, going on
+    /// past the input, are appended to what is kept.
+    #[inline(always)]
+    fn appends<const PARTS: bool>(&self, len: usize) -> bool {
+        if PARTS {
+            self.keeps(self.data_len, len, true)
+        } else {
+            len <= self.data_cap - self.data_len
         }
     }
 
@@ -992,7 +1096,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     #[cfg(not(feature = "small"))]
     fn data_goes_on<'i, const PARTS: bool>(&mut self, value: &'i [u8]) -> (usize, Fed<'i>) {
         self.has_data = true;
-        if PARTS {
+        if PARTS && !self.keeps(0, value.len(), true) {
             self.line = Line::Value { partial: Partial::Data, at_start: false };
             return self.part_of(value);
         }
@@ -1033,7 +1137,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // Input that only goes on a data value (a stream trickling in) is
         // appended here, before the call that can return an event, so
         // this path does not pay for that call's set-up.
-        match self.append_only(input) {
+        match self.append_only::<false>(input) {
             Left::Lines { data_eol } => self.next_event(input, data_eol),
             Left::Nothing => {
                 *input = &[];
@@ -1084,7 +1188,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let len = input.len();
         // Inside a data value nothing below applies: go straight to it.
         if let Some(i) = data_eol {
-            if PARTS && self.data_len + i > self.part_room() {
+            if PARTS && !self.keeps(self.data_len, i, false) {
                 // Handed out from the input after what is kept.
                 return (0, Step::NeedMore);
             }
@@ -1327,13 +1431,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         field: Field,
         borrowed: &mut Borrowed,
     ) -> Stepped {
-        if PARTS && field == Field::Data {
-            if let Some(held) = self.hold_data(input, at, borrowed) {
-                return held;
-            }
-        }
+        let data = PARTS && field == Field::Data;
         if input[at] != b':' {
             // No colon: the whole line is the field name, the value is "".
+            if let Some(held) =
+                data.then(|| self.hold_data(input, at, at, Some(at), borrowed)).flatten()
+            {
+                return held;
+            }
             let next = self.end_line(input, at);
             self.complete_value(field, input, at, at, borrowed).map_err(|e| (next, e))?;
             return Ok(Advance::To(next));
@@ -1344,6 +1449,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
         let mut start = at + 1;
         if start == input.len() {
+            if let Some(held) =
+                data.then(|| self.hold_data(input, at, start, None, borrowed)).flatten()
+            {
+                return held;
+            }
             // Skip the line if setting up the value fails.
             self.line = Line::Skip;
             let partial = self.begin_value(field, input, borrowed).map_err(|e| (start, e))?;
@@ -1353,7 +1463,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if input[start] == b' ' {
             start += 1;
         }
-        match find_eol(&input[start..]) {
+        let eol = find_eol(&input[start..]);
+        if data {
+            if let Some(held) = self.hold_data(input, at, start, eol.map(|i| start + i), borrowed) {
+                return held;
+            }
+        }
+        match eol {
             Some(i) => {
                 let end = start + i;
                 let next = self.end_line(input, end);
@@ -1386,7 +1502,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         let eol = find_eol(rest);
         if PARTS && matches!(partial, Partial::Data) {
             let len = eol.unwrap_or(rest.len());
-            if eol.is_none() || self.data_len + len > self.part_room() {
+            if !self.keeps(self.data_len, len, eol.is_none()) {
                 // Handed out from the input after what is kept.
                 self.line = Line::Value { partial, at_start: false };
                 return Ok(Advance::Hold(pos));

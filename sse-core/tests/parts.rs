@@ -142,9 +142,16 @@ fn characters_cut_at_every_byte_come_out_whole() {
 #[test]
 fn next_after_feed_parts_gets_the_cut_character() {
     let mut parser = Parser::new([0u8; 256]);
-    let feed = parser.feed_parts(b"data: ab\xE4\xB8");
-    assert!(matches!(feed.status, Status::DataPart("ab")), "{:?}", feed.status);
-    assert_eq!(feed.consumed, 10);
+    let mut first = b"data: ".to_vec();
+    first.extend_from_slice(&[b'a'; 600]);
+    first.extend_from_slice(b"\xE4\xB8");
+    let feed = parser.feed_parts(&first);
+    assert!(
+        matches!(feed.status, Status::DataPart(p) if p == "a".repeat(600)),
+        "{:?}",
+        feed.status
+    );
+    assert_eq!(feed.consumed, first.len());
     let mut rest: &[u8] = b"\xAD!\n\n";
     let event = parser.next(&mut rest).unwrap().unwrap();
     // What was not handed out yet comes in the event.
@@ -152,28 +159,42 @@ fn next_after_feed_parts_gets_the_cut_character() {
 }
 
 #[test]
+fn short_data_across_reads_is_kept_as_feed_keeps_it() {
+    // LLM-sized events cut anywhere: no parts, the same events.
+    let stream = b"data: {\"token\":\"hello\"}\n\ndata: {\"token\":\"\xE4\xB8\xAD\"}\n\n";
+    for cut in 0..=stream.len() {
+        let mut parser = Parser::new([0u8; 1024]);
+        let (a, b) = stream.split_at(cut);
+        let read = read_in_parts(&mut parser, &[a, b], |_, _| {});
+        assert!(read.parts.is_empty(), "cut at {cut}: {:?}", read.parts);
+        assert_eq!(
+            read.items,
+            ["message|{\"token\":\"hello\"}|", "message|{\"token\":\"\u{4E2D}\"}|"]
+        );
+    }
+}
+
+#[test]
 fn parts_of_a_rejected_or_unfinished_event_are_dropped() {
     let limits = Limits::DEFAULT.with_max_event_type_len(4);
     let mut parser = Parser::with_limits([0u8; 512], limits).unwrap();
-    let read = read_in_parts(
-        &mut parser,
-        &[b"data: 0123456789", b"abcdef\nevent: too-long\n\ndata: next", b"\n\n"],
-        |_, _| {},
-    );
+    let (zeros, ns) = ("0".repeat(600), "n".repeat(600));
+    let first = format!("data: {zeros}");
+    let second = format!("abcdef\nevent: too-long\n\ndata: {ns}");
+    let read =
+        read_in_parts(&mut parser, &[first.as_bytes(), second.as_bytes(), b"\n\n"], |_, _| {});
     // The rest of the rejected event's data was in the read that rejected
     // it: never handed out.
-    assert_eq!(read.parts, ["0123456789", "next"]);
+    assert_eq!(read.parts, [zeros, ns.clone()]);
     assert_eq!(
         read.items,
-        [
-            format!("error {}", ParseError::EventTypeTooLong { limit: 4 }),
-            "message|next|".to_owned()
-        ]
+        [format!("error {}", ParseError::EventTypeTooLong { limit: 4 }), format!("message|{ns}|")]
     );
 
     // The stream ends inside an event: `finish` says its parts are void.
-    let read = read_in_parts(&mut parser, &[b"data: half an ev", b"ent"], |_, _| {});
-    assert_eq!(read.pending, "half an event");
+    let first = format!("data: {ns}");
+    let read = read_in_parts(&mut parser, &[first.as_bytes(), b"more"], |_, _| {});
+    assert_eq!(read.pending, ns);
     assert!(parser.finish());
     // A fresh event after that is whole again.
     let read = read_in_parts(&mut parser, &[b"data: new\n\n"], |_, _| {});
