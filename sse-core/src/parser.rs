@@ -39,14 +39,14 @@
 //! check handles much faster than a shorter tail; those bytes never change
 //! the result (`utf8::validate_in`).
 //!
-//! [`Parser::feed_parts`] hands out data instead of assembling it: the text
-//! of a data value that goes on past its input goes out as parts, checked
-//! where it lies in the input (a character cut by the input's end waits in
-//! the line state, [`Line::Carry`]), and whatever the line machine keeps
-//! from one input goes out when that input ends. So a large event costs a
-//! line-end search and one UTF-8 check, with no copy, and needs no room
-//! in the buffer. What is kept from one input stays within a third of the
-//! data region, so that its repair always fits. It is the same line
+//! [`Parser::feed_parts`] hands out data instead of assembling it, where
+//! assembling would not fit or costs more than a part: the line machine
+//! stops before such data ([`Advance::Hold`]), hands out what it kept,
+//! then the data itself, checked where it lies in the input (a character
+//! cut by the input's end waits in the line state, [`Line::Carry`]). So a
+//! large event costs a line-end search and one UTF-8 check, with no copy,
+//! and needs no room in the buffer. What is kept stays within a third of
+//! the data region, so that its repair always fits. It is the same line
 //! machine, instantiated a second time with a `const` switch
 //! (`feed_ready::<true>`), so that `feed` and `next` do not pay for it.
 //!
@@ -188,7 +188,8 @@ pub enum Status<'a> {
     /// than kept; only [`Parser::feed_parts`] reports these. The event's
     /// data is the parts reported since the last event, error or
     /// [`Parser::finish`], joined, followed by its [`Event::data`]. Parts
-    /// are whole characters; invalid UTF-8 comes as U+FFFD, as in events.
+    /// are whole characters (an LF joining data lines may be one); invalid
+    /// UTF-8 comes as U+FFFD, as in events.
     DataPart(&'a str),
 }
 
@@ -565,22 +566,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     }
 
     /// [`feed`](Self::feed) that hands out an event's data as it arrives
-    /// ([`Status::DataPart`]) instead of keeping it until the blank line,
-    /// for events too large to keep, or to skip a copy of large ones.
+    /// ([`Status::DataPart`]) where keeping it until the blank line would
+    /// not fit or would cost more: for events larger than the buffer, and
+    /// to skip the copy of large ones.
     ///
-    /// What an event wholly inside one input is does not change: it comes
-    /// as one [`Status::Event`]. Data that goes on past the input it
-    /// started in is reported in parts, borrowed from the input where it
-    /// can be; the rest follows in the event. So the buffer no longer
-    /// bounds an event's data, only how much of it is kept from one input
-    /// (data lines joined within one input are still kept).
+    /// Data is kept, as `feed` keeps it, while it fits in a third of the
+    /// data region (so that its UTF-8 repair always fits too). Data that
+    /// would not fit, and a run of 512 bytes or more of a value that goes
+    /// on past its input, is handed out instead, what was kept before it
+    /// first; a run is borrowed from the input where it lies. So small
+    /// events come whole, as from `feed`; the buffer no longer bounds an
+    /// event's data (a 64 KiB event passes through a 256-byte buffer); and
+    /// a large event costs a line-end search and one UTF-8 check of its
+    /// bytes, with no copy.
     ///
     /// A caller joins the parts reported since the last event, error or
-    /// `finish`, then the event's own data; on [`Status::Error`] or when
-    /// [`finish`](Self::finish) returns `true`, the parts belong to an event
-    /// that will never come, and are dropped. [`next`](Self::next) and
-    /// `feed` never report parts, and may be used after this call: what
-    /// was not handed out yet then comes in the event.
+    /// `finish`, then the event's own data. On [`Status::Error`], or when
+    /// [`finish`](Self::finish) returns `true`, the parts belong to an
+    /// event that will never come, and are dropped. [`next`](Self::next)
+    /// and `feed` never report parts, and may be used after this call:
+    /// what was not handed out yet then comes in the event.
     ///
     /// ```
     /// use sse_core::{Parser, Status};

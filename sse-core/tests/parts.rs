@@ -56,7 +56,7 @@ fn borrowed_from(text: &str, chunk: &[u8]) -> bool {
 
 #[test]
 fn an_event_far_larger_than_the_buffer_passes_uncopied() {
-    let data: String = (0..20_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let data: String = (0..65_536).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
     let stream = format!("id: 7\ndata: {data}\n\ndata: small\n\n");
     let chunks: Vec<&[u8]> = stream.as_bytes().chunks(1000).collect();
     let mut parser = Parser::new([0u8; 256]);
@@ -68,7 +68,7 @@ fn an_event_far_larger_than_the_buffer_passes_uncopied() {
         }
     });
     assert_eq!(read.items, [format!("message|{data}|7"), "message|small|7".to_owned()]);
-    assert!(read.parts.len() >= 19, "{} parts", read.parts.len());
+    assert!(read.parts.len() >= 65, "{} parts", read.parts.len());
     // The id line and the first data line share the first read, so the
     // line machine keeps that part; everything after it is borrowed.
     assert!(copied < 1000, "{copied} bytes of parts were copied");

@@ -93,6 +93,7 @@ proptest! {
         // Data handed out as it arrives: the same events, and a byte at a
         // time they need next to no room.
         prop_assert_eq!(parse_in_parts(&cut(&input, &cuts), 1 << 16), expected.clone());
+        prop_assert_eq!(parse_in_parts(&cut(&input, &cuts), 4), expected.clone());
         prop_assert_eq!(parse_in_parts(&bytewise, 4), expected);
     }
 
