@@ -80,6 +80,13 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 /// A run of a data value this long, going on past its input, is handed out
 /// by [`Parser::feed_parts`] rather than kept.
 const HAND_OUT: usize = 512;
+/// The smallest data region [`Parser::feed_parts`] hands data out with:
+/// one character, which it may keep while the rest of it arrives.
+const MIN_PART_ROOM: usize = 4;
+/// At most this much of an input is looked at per step of a data value
+/// that [`Parser::feed_parts`] hands out: a value cut into many parts (by
+/// invalid UTF-8) then costs linear time, not a search to its end per part.
+const PART_WINDOW: usize = 16 * 1024;
 /// What an invalid UTF-8 sequence decodes to.
 const REPLACEMENT: &str = "\u{FFFD}";
 /// `bom` value once the stream start has been handled.
@@ -167,7 +174,7 @@ pub struct Event<'a> {
     pub retry: Option<u64>,
 }
 
-/// What [`Parser::feed`] found.
+/// What [`Parser::feed`] or [`Parser::feed_parts`] found.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Status<'a> {
@@ -189,11 +196,12 @@ pub enum Status<'a> {
     /// data is the parts reported since the last event, error or
     /// [`Parser::finish`], joined, followed by its [`Event::data`]. Parts
     /// are whole characters (an LF joining data lines may be one); invalid
-    /// UTF-8 comes as U+FFFD, as in events.
+    /// UTF-8 comes as U+FFFD, as in events (text around invalid bytes
+    /// comes repaired, in parts of up to a third of the data region).
     DataPart(&'a str),
 }
 
-/// The result of one [`Parser::feed`] call.
+/// The result of one [`Parser::feed`] or [`Parser::feed_parts`] call.
 #[derive(Debug)]
 pub struct Feed<'a> {
     /// Bytes of the input consumed. Pass the rest back in on the next call.
@@ -475,7 +483,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
-    /// The largest `data` an event may have, in bytes.
+    /// The largest `data` an event read with [`feed`](Self::feed) or
+    /// [`next`](Self::next) may have, in bytes ([`feed_parts`](Self::feed_parts)
+    /// hands larger data out).
     pub fn max_data_len(&self) -> usize {
         self.data_cap
     }
@@ -585,7 +595,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// [`finish`](Self::finish) returns `true`, the parts belong to an
     /// event that will never come, and are dropped. [`next`](Self::next)
     /// and `feed` never report parts, and may be used after this call:
-    /// what was not handed out yet then comes in the event.
+    /// what was not handed out yet then comes in the event, within their
+    /// data limit again. With a data region under 4 bytes, too small to
+    /// keep a character while the rest of it arrives, this is `feed`.
     ///
     /// ```
     /// use sse_core::{Parser, Status};
@@ -614,11 +626,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// ```
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed_parts<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
+        if self.data_cap < MIN_PART_ROOM {
+            return self.feed(input);
+        }
         // The hot path, as `next`'s: input that only goes on a data value
         // being kept is appended.
         let mut searched = None;
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
-            let eol = find_eol(input);
+            let eol = find_eol(window(input));
             if eol.is_none() && self.appends::<true>(input.len()) {
                 let fits = self.push_data(input);
                 debug_assert!(fits.is_ok());
@@ -648,7 +663,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     ) -> (usize, Fed<'i>) {
         match self.line {
             Line::Value { partial: Partial::Data, at_start: false } => {
-                let eol = searched.unwrap_or_else(|| find_eol(input));
+                let eol = searched.unwrap_or_else(|| find_eol(window(input)));
                 match eol {
                     // Kept, as the hot path keeps it.
                     None if self.appends::<true>(input.len()) => {
@@ -658,16 +673,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                     }
                     // Nothing of the value kept: what of it this input
                     // holds is a part, unless it ends here and fits.
-                    None if self.data_len == 0 => self.part_of(input),
+                    None if self.data_len == 0 => self.part_of(window(input)),
                     Some(end) if self.data_len == 0 && !self.keeps(0, end, false) => {
                         self.part_of(&input[..end])
                     }
                     _ => self.feed_lines::<true>(input, eol),
                 }
             }
-            Line::Carry { bytes, len } if self.data_cap >= 4 => {
-                self.complete_char(input, bytes, len)
-            }
+            Line::Carry { bytes, len } => self.complete_char(input, bytes, len),
             _ => self.feed_ready::<true>(input),
         }
     }
@@ -679,7 +692,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         loop {
             match self.flush_data() {
                 Ok(Some(text)) => {
-                    return Feed { consumed, status: Status::DataPart(self.comment(text)) };
+                    return Feed { consumed, status: Status::DataPart(self.text_of(text)) };
                 }
                 Ok(None) => {}
                 Err(e) => return Feed { consumed, status: Status::Error(e) },
@@ -700,9 +713,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             Fed::Unchecked(ready) => Status::Event(self.event_unchecked(ready)),
             Fed::Error(e) => Status::Error(e),
             Fed::NeedMore => Status::NeedMore,
-            Fed::Comment(text) => Status::Comment(self.comment(text)),
+            Fed::Comment(text) => Status::Comment(self.text_of(text)),
             // From `feed_parts` only.
-            Fed::Part(text) => Status::DataPart(self.comment(text)),
+            Fed::Part(text) => Status::DataPart(self.text_of(text)),
         }
     }
 
@@ -774,9 +787,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
-    /// A data value's bytes in this input, all of it still going on: its
-    /// text as a part, a character cut at the end kept as
-    /// [`Line::Carry`]. Invalid UTF-8 goes out as U+FFFD, one call each.
+    /// A data value's bytes in this input (those going on past it, or all
+    /// up to its line end): its text as a part, a character cut at the end
+    /// kept as [`Line::Carry`]. Valid text is borrowed where it lies.
     #[inline(never)]
     fn part_of<'i>(&mut self, value: &'i [u8]) -> (usize, Fed<'i>) {
         let cut = utf8::cut_char(value);
@@ -792,17 +805,36 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             }
             // Rare: the valid text before an invalid sequence, then that
             // sequence (its maximal subpart, as `utf8::repair` takes it).
-            Err(valid) if valid > 0 => {
-                (valid, Fed::Part(Text::Input(str::from_utf8(&whole[..valid]).unwrap_or_default())))
-            }
-            Err(_) => {
-                let bad = match str::from_utf8(whole) {
-                    Err(e) => e.error_len().unwrap_or(whole.len()),
-                    Ok(_) => whole.len(),
-                };
-                (bad.max(1), Fed::Part(Text::Input(REPLACEMENT)))
-            }
+            Err(valid) => self.repaired_part(whole, valid),
         }
+    }
+
+    /// [`part_of`](Self::part_of) of `value`, which is invalid from
+    /// `valid` on. A long valid run is borrowed, the invalid text comes
+    /// next; otherwise up to [`part_room`](Self::part_room) bytes are
+    /// repaired into the data region (empty, and three times that size),
+    /// so that each call hands out that much however the invalid bytes
+    /// lie, and the work stays linear.
+    fn repaired_part<'i>(&mut self, value: &'i [u8], valid: usize) -> (usize, Fed<'i>) {
+        let room = self.part_room();
+        if valid >= room {
+            let text = str::from_utf8(&value[..valid]).unwrap_or_default();
+            return (valid, Fed::Part(Text::Input(text)));
+        }
+        let mut take = value.len().min(room);
+        if take < value.len() {
+            take -= utf8::cut_char(&value[..take]);
+        }
+        // At least the first invalid sequence (its maximal subpart: the
+        // byte after `value` starts a character).
+        let bad = match str::from_utf8(&value[valid..]) {
+            Err(e) => e.error_len().unwrap_or(value.len() - valid),
+            Ok(_) => 0,
+        };
+        let take = take.max(valid + bad).max(1);
+        let region = &mut self.buf.as_mut()[..self.data_cap];
+        let len = utf8::repair_into(&value[..take], valid, region);
+        (take, Fed::Part(Text::Stored(0, len)))
     }
 
     /// Keeps the start of a character cut by the end of the input.
@@ -891,7 +923,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// A comment's or a data part's text: from the input, or kept in the
     /// buffer (a part there is valid, so this is all of it).
-    pub(crate) fn comment<'p, 'i: 'p>(&'p self, text: Text<'i>) -> &'p str {
+    pub(crate) fn text_of<'p, 'i: 'p>(&'p self, text: Text<'i>) -> &'p str {
         match text {
             Text::Input(s) => s,
             Text::Stored(start, end) => valid_prefix(&self.buf.as_ref()[start..end]),
@@ -2011,6 +2043,12 @@ fn after_line_end(input: &[u8], at: usize) -> Option<usize> {
         b'\r' => input.get(at + 1).map(|&b| at + 1 + usize::from(b == b'\n')),
         _ => None,
     }
+}
+
+/// The first [`PART_WINDOW`] bytes of `input`.
+#[inline(always)]
+fn window(input: &[u8]) -> &[u8] {
+    &input[..input.len().min(PART_WINDOW)]
 }
 
 /// The longest valid UTF-8 prefix of `bytes`.

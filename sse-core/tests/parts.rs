@@ -235,3 +235,94 @@ fn invalid_text_is_never_too_large_in_parts() {
     let read = read_in_parts(&mut parser, &stream, |_, _| {});
     assert_eq!(read.items, ["message|a\n\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}|"]);
 }
+
+/// Feeds `chunks` to `feed` with a large buffer: the events as `Read`
+/// lists them.
+fn read_whole(chunks: &[&[u8]]) -> Vec<String> {
+    let mut parser = Parser::new(vec![0u8; 1 << 20]);
+    let mut items = Vec::new();
+    for chunk in chunks {
+        let mut rest = *chunk;
+        while let Some(item) = parser.next(&mut rest) {
+            items.push(match item {
+                Ok(e) => format!("{}|{}|{}", e.event_type, e.data, e.id),
+                Err(e) => format!("error {e}"),
+            });
+        }
+    }
+    items
+}
+
+#[test]
+fn tricky_streams_agree_with_feed_at_every_split_and_room() {
+    let streams: [&[u8]; 6] = [
+        // The LF joining data lines has no room after what is kept.
+        b"data:\xA0\x80\xE0\x80\x80\ndata\n\n",
+        b"data: abcdefgh\ndata: ijklmnop\ndata\ndata:\n\n",
+        b"data:\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\n\xE4\xB8\xAD\n\n",
+        b"data: \xFF\xFEab\xC3\n:c\ndata: \xED\xA0\x80x\r\n\r\n",
+        b"event: e\ndata\ndata: x\rid: 1\rdata: yz\r\rdata: \xE2\x82\xAC\n\n",
+        b"data: 0123456789012345678901234567890123456789\nretry: 5\n\n",
+    ];
+    for stream in streams {
+        let expected = read_whole(&[stream]);
+        for room in 4..=40 {
+            for cut in 0..=stream.len() {
+                let limits = Limits::DEFAULT;
+                let buffer = vec![0u8; limits.reserved_bytes() + room];
+                let mut parser = Parser::with_limits(buffer, limits).unwrap();
+                let (a, b) = stream.split_at(cut);
+                let read = read_in_parts(&mut parser, &[a, b], |_, _| {});
+                assert_eq!(
+                    read.items,
+                    expected,
+                    "{:?}, {room} bytes of data room, cut at {cut}",
+                    String::from_utf8_lossy(stream)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_data_region_too_small_for_a_character_reads_as_feed() {
+    let limits = Limits::DEFAULT.with_max_id_len(0).with_max_event_type_len(0);
+    let chunks: [&[u8]; 2] = [b"data: \xC3", b"\xA9\n\n"];
+    for room in 1..4 {
+        let mut parser = Parser::with_limits(vec![0u8; room], limits).unwrap();
+        let read = read_in_parts(&mut parser, &chunks, |_, _| {});
+        assert!(read.parts.is_empty());
+        let mut parser = Parser::with_limits(vec![0u8; room], limits).unwrap();
+        let mut whole = Vec::new();
+        for chunk in chunks {
+            let mut rest = chunk;
+            while let Some(item) = parser.next(&mut rest) {
+                whole.push(match item {
+                    Ok(e) => format!("{}|{}|{}", e.event_type, e.data, e.id),
+                    Err(e) => format!("error {e}"),
+                });
+            }
+        }
+        assert_eq!(read.items, whole, "{room} bytes");
+        let expected = if room < 2 { "error" } else { "message|\u{E9}|" };
+        assert!(read.items[0].starts_with(expected), "{room} bytes: {:?}", read.items);
+    }
+}
+
+#[test]
+fn invalid_bytes_go_out_in_parts_of_a_third_of_the_room() {
+    // Each part carries up to a third of the data room, however the
+    // invalid bytes lie, so the calls grow with the length over that.
+    let limits = Limits::DEFAULT;
+    for body in [vec![0xFF; 60_000], b"a\xFF".repeat(30_000), b"\xE2\x82".repeat(30_000)] {
+        let mut stream = b"data: ".to_vec();
+        stream.extend_from_slice(&body);
+        stream.extend_from_slice(b"\n\n");
+        let expected = read_whole(&[&stream]);
+        let mut parser =
+            Parser::with_limits(vec![0u8; limits.reserved_bytes() + 3000], limits).unwrap();
+        let read = read_in_parts(&mut parser, &[&stream], |_, _| {});
+        assert_eq!(read.items, expected);
+        assert!(read.parts.len() <= body.len() / 1000 + 2, "{} parts", read.parts.len());
+    }
+}

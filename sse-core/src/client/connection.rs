@@ -759,7 +759,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
                 Fed::Ready(ready) => return Step::Event(self.parser.event(ready)),
                 Fed::Unchecked(ready) => return Step::Event(self.parser.event_unchecked(ready)),
                 Fed::Error(e) => return Step::Limit(e),
-                Fed::Comment(text) => return Step::Comment(self.parser.comment(text)),
+                Fed::Comment(text) => return Step::Comment(self.parser.text_of(text)),
                 Fed::NeedMore if decoder.is_done() => {
                     *input = &[];
                     return self.retry(now_ms, Cause::Ended);
