@@ -84,8 +84,9 @@ const HAND_OUT: usize = 512;
 /// one character, which it may keep while the rest of it arrives.
 const MIN_PART_ROOM: usize = 4;
 /// At most this much of an input is looked at per step of a data value
-/// that [`Parser::feed_parts`] hands out: a value cut into many parts (by
-/// invalid UTF-8) then costs linear time, not a search to its end per part.
+/// that [`Parser::feed_parts`] hands out (less with a small buffer): a
+/// value cut into many parts (by invalid UTF-8) then costs linear time, not
+/// a search to its end per part.
 const PART_WINDOW: usize = 16 * 1024;
 /// What an invalid UTF-8 sequence decodes to.
 const REPLACEMENT: &str = "\u{FFFD}";
@@ -633,7 +634,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // being kept is appended.
         let mut searched = None;
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
-            let eol = find_eol(window(input));
+            let eol = find_eol(self.window(input));
             if eol.is_none() && self.appends::<true>(input.len()) {
                 let fits = self.push_data(input);
                 debug_assert!(fits.is_ok());
@@ -663,7 +664,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     ) -> (usize, Fed<'i>) {
         match self.line {
             Line::Value { partial: Partial::Data, at_start: false } => {
-                let eol = searched.unwrap_or_else(|| find_eol(window(input)));
+                let eol = searched.unwrap_or_else(|| find_eol(self.window(input)));
                 match eol {
                     // Kept, as the hot path keeps it.
                     None if self.appends::<true>(input.len()) => {
@@ -673,7 +674,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                     }
                     // Nothing of the value kept: what of it this input
                     // holds is a part, unless it ends here and fits.
-                    None if self.data_len == 0 => self.part_of(window(input)),
+                    None if self.data_len == 0 => self.part_of(self.window(input)),
                     Some(end) if self.data_len == 0 && !self.keeps(0, end, false) => {
                         self.part_of(&input[..end])
                     }
@@ -725,6 +726,18 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     #[inline(always)]
     fn part_room(&self) -> usize {
         (self.data_cap / 3).max(1)
+    }
+
+    /// The start of `input` that one step of a data value handed out
+    /// looks at: [`PART_WINDOW`], or 16 times what a part of repaired text
+    /// may hold, if less.
+    #[inline(always)]
+    fn window<'i>(&self, input: &'i [u8]) -> &'i [u8] {
+        if input.len() <= HAND_OUT {
+            return input;
+        }
+        let window = (self.part_room() * 16).clamp(HAND_OUT, PART_WINDOW);
+        &input[..input.len().min(window)]
     }
 
     /// Whether [`feed_parts`](Self::feed_parts) keeps `len` more bytes of
@@ -2043,12 +2056,6 @@ fn after_line_end(input: &[u8], at: usize) -> Option<usize> {
         b'\r' => input.get(at + 1).map(|&b| at + 1 + usize::from(b == b'\n')),
         _ => None,
     }
-}
-
-/// The first [`PART_WINDOW`] bytes of `input`.
-#[inline(always)]
-fn window(input: &[u8]) -> &[u8] {
-    &input[..input.len().min(PART_WINDOW)]
 }
 
 /// The longest valid UTF-8 prefix of `bytes`.
