@@ -782,18 +782,18 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         kept: usize,
         borrowed: &mut Borrowed,
     ) -> Stepped {
-        // The colon ended the input: the optional space may still come.
-        let at_start = start == at + 1 && start == input.len();
         if self.has_data && kept + 1 > self.part_room() {
             // No room for the joining LF: what is kept goes out, then this
             // line is read again from the end of its name.
             self.line = Line::Name { len: 4, bytes: *b"data\0" };
             return Ok(Advance::Hold(at));
         }
-        // The LF joining it to the data before is kept (it fits).
+        // The LF joining it to the data before is kept (it fits). A value
+        // not begun yet (the colon ended the input) is always kept, so the
+        // optional space is behind.
         match self.begin_value(Field::Data, input, borrowed) {
             Ok(_) => {
-                self.line = Line::Value { partial: Partial::Data, at_start };
+                self.line = Line::Value { partial: Partial::Data, at_start: false };
                 Ok(Advance::Hold(start))
             }
             Err(e) => Err((eol.unwrap_or(input.len()), e)),
@@ -816,8 +816,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                     if text.is_empty() { Fed::NeedMore } else { Fed::Part(Text::Input(text)) };
                 (value.len(), fed)
             }
-            // Rare: the valid text before an invalid sequence, then that
-            // sequence (its maximal subpart, as `utf8::repair` takes it).
+            // Rare: invalid UTF-8 within.
             Err(valid) => self.repaired_part(whole, valid),
         }
     }
