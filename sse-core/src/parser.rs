@@ -636,8 +636,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
             let eol = find_eol(self.window(input));
             if eol.is_none() && self.appends::<true>(input.len()) {
-                let fits = self.push_data(input);
-                debug_assert!(fits.is_ok());
+                self.append(input);
                 return Feed { consumed: input.len(), status: Status::NeedMore };
             }
             searched = Some(eol);
@@ -668,8 +667,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 match eol {
                     // Kept, as the hot path keeps it.
                     None if self.appends::<true>(input.len()) => {
-                        let fits = self.push_data(input);
-                        debug_assert!(fits.is_ok());
+                        self.append(input);
                         (input.len(), Fed::NeedMore)
                     }
                     // Nothing of the value kept: what of it this input
@@ -1031,8 +1029,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if let Line::Value { partial: Partial::Data, at_start: false } = self.line {
             match find_eol(input) {
                 None if self.appends::<PARTS>(input.len()) => {
-                    let fits = self.push_data(input);
-                    debug_assert!(fits.is_ok());
+                    self.append(input);
                     Left::Nothing
                 }
                 data_eol => Left::Lines { data_eol },
@@ -1042,6 +1039,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         } else {
             Left::Lines { data_eol: None }
         }
+    }
+
+    /// Appends input that only goes on the data value in progress, once
+    /// [`appends`](Self::appends) said it is kept.
+    #[inline(always)]
+    fn append(&mut self, input: &[u8]) {
+        let fits = self.push_data(input);
+        debug_assert!(fits.is_ok());
     }
 
     /// Whether `len` more bytes of the data value in progress, going on

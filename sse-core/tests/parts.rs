@@ -239,7 +239,14 @@ fn invalid_text_is_never_too_large_in_parts() {
 /// Feeds `chunks` to `feed` with a large buffer: the events as `Read`
 /// lists them.
 fn read_whole(chunks: &[&[u8]]) -> Vec<String> {
-    let mut parser = Parser::new(vec![0u8; 1 << 20]);
+    read_with_next(&mut Parser::new(vec![0u8; 1 << 20]), chunks)
+}
+
+/// The events `next` reads from `chunks`, as `Read` lists them.
+fn read_with_next<B: AsRef<[u8]> + AsMut<[u8]>>(
+    parser: &mut Parser<B>,
+    chunks: &[&[u8]],
+) -> Vec<String> {
     let mut items = Vec::new();
     for chunk in chunks {
         let mut rest = *chunk;
@@ -293,16 +300,7 @@ fn a_data_region_too_small_for_a_character_reads_as_feed() {
         let read = read_in_parts(&mut parser, &chunks, |_, _| {});
         assert!(read.parts.is_empty());
         let mut parser = Parser::with_limits(vec![0u8; room], limits).unwrap();
-        let mut whole = Vec::new();
-        for chunk in chunks {
-            let mut rest = chunk;
-            while let Some(item) = parser.next(&mut rest) {
-                whole.push(match item {
-                    Ok(e) => format!("{}|{}|{}", e.event_type, e.data, e.id),
-                    Err(e) => format!("error {e}"),
-                });
-            }
-        }
+        let whole = read_with_next(&mut parser, &chunks);
         assert_eq!(read.items, whole, "{room} bytes");
         let expected = if room < 2 { "error" } else { "message|\u{E9}|" };
         assert!(read.items[0].starts_with(expected), "{room} bytes: {:?}", read.items);
