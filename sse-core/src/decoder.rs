@@ -156,7 +156,7 @@ impl EventDecoder {
         let item = match feed.status {
             Status::Event(event) => Some(Ok(MessageEvent::from_event(&event))),
             Status::Error(e) => Some(Err(e)),
-            // Its parser does not report comments.
+            // Its parser reports neither comments nor parts (it uses `feed`).
             Status::NeedMore | Status::Comment(_) | Status::DataPart(_) => None,
         };
         (feed.consumed, item)

@@ -887,10 +887,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
     }
 
-    /// Hands out the data kept from this input as a part, when an input
-    /// ended inside an event: all of it, but a character cut at the end,
-    /// which is carried. `Err` if its repair does not fit (the event is
-    /// then dropped, as it would be at its dispatch).
+    /// Hands out the data kept so far as a part, at a stop before data to
+    /// hand out from the input ([`Advance::Hold`]): all of it, but a
+    /// character cut at the end, which is carried. `Err` if its repair
+    /// does not fit (the event is then dropped, as it would be at its
+    /// dispatch).
     #[inline(never)]
     fn flush_data<'i>(&mut self) -> Result<Option<Text<'i>>, ParseError> {
         let in_value = match self.line {
