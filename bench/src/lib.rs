@@ -75,6 +75,7 @@ pub type Adapter = fn(&[&[u8]]) -> Summary;
 pub const PARSERS: &[(&str, Adapter)] = &[
     ("sse-core", ours),
     ("sse-core-parts", ours_parts),
+    ("sse-core-owned", ours_owned),
     ("sse-core-0.2", sse_core_cratesio),
     ("eventsource-stream", eventsource_stream),
     ("sse-codec", sse_codec),
@@ -87,9 +88,9 @@ pub const PARSERS: &[(&str, Adapter)] = &[
 /// Name of our own parser in [`PARSERS`].
 pub const OURS: &str = "sse-core";
 
-/// How many of [`PARSERS`], from the first, are ours (two ways of driving
-/// one parser); ratios compare each with the best of the others.
-pub const OWN: usize = 2;
+/// How many of [`PARSERS`], from the first, are ours (three ways of
+/// driving one parser); ratios compare each with the best of the others.
+pub const OWN: usize = 3;
 
 /// Criterion function id of [`memchr_floor`].
 pub const MEMCHR_FLOOR: &str = "memchr-floor";
@@ -680,6 +681,29 @@ pub fn ours_parts(chunks: &[&[u8]]) -> Summary {
         }
     }
     parser.finish();
+    summary
+}
+
+/// `sse-core`'s decoder for the std layers ([`::sse_core::EventDecoder`],
+/// default configuration): owned events, as the other crates yield them,
+/// large data joined from parts into the event's `String`.
+pub fn ours_owned(chunks: &[&[u8]]) -> Summary {
+    let mut decoder = ::sse_core::EventDecoder::new(&::sse_core::ReaderConfig::DEFAULT);
+    let mut summary = Summary::default();
+    for chunk in chunks {
+        let mut rest: &[u8] = chunk;
+        while !rest.is_empty() {
+            let (used, item) = decoder.feed(rest);
+            rest = &rest[used..];
+            match item {
+                Some(Ok(event)) => summary.add(event.data.len()),
+                Some(Err(e)) => panic!("sse-core (owned): {e}"),
+                // All of `rest` was used.
+                None => break,
+            }
+        }
+    }
+    decoder.finish();
     summary
 }
 

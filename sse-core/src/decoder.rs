@@ -6,6 +6,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::mem;
 
 use crate::error::ParseError;
 use crate::parser::{Event, Limits, Parser, Status};
@@ -94,6 +95,42 @@ impl MessageEvent {
         Self {
             event_type: event.event_type.to_owned(),
             data: event.data.to_owned(),
+            id: event.id.to_owned(),
+            retry: event.retry,
+        }
+    }
+
+    /// Copies a borrowed event out of the parser, its data after the
+    /// `parts` handed out before it ([`Status::DataPart`]), which are taken
+    /// (and not copied again).
+    ///
+    /// ```
+    /// use sse_core::{MessageEvent, Parser, Status};
+    ///
+    /// let mut parser = Parser::new([0u8; 64]);
+    /// let (mut parts, mut events) = (String::new(), Vec::new());
+    /// let mut rest = &b"data: a line longer than a third of the data room\n\n"[..];
+    /// while !rest.is_empty() {
+    ///     let feed = parser.feed_parts(rest);
+    ///     rest = &rest[feed.consumed..];
+    ///     match feed.status {
+    ///         Status::DataPart(text) => parts.push_str(text),
+    ///         Status::Event(event) => events.push(MessageEvent::joined(&mut parts, &event)),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// assert_eq!(events[0].data, "a line longer than a third of the data room");
+    /// assert!(parts.is_empty());
+    /// ```
+    pub fn joined(parts: &mut String, event: &Event<'_>) -> Self {
+        if parts.is_empty() {
+            return Self::from_event(event);
+        }
+        let mut data = mem::take(parts);
+        data.push_str(event.data);
+        Self {
+            event_type: event.event_type.to_owned(),
+            data,
             id: event.id.to_owned(),
             retry: event.retry,
         }

@@ -53,7 +53,8 @@
 //! # Limits
 //!
 //! A value over its limit rejects the whole event: the error is returned as
-//! soon as the limit is passed (data, event type) or the line ends (id: a
+//! soon as the limit is passed (data, event type; data that `feed_parts`
+//! hands out counts as it goes out) or the line ends (id: a
 //! NUL later in the line would make it ignored instead), the rest of the
 //! block is skipped, and none of its fields apply after that point; in
 //! particular its `id` never becomes the last event ID. Limits are checked
@@ -98,13 +99,21 @@ const MAX_NAME: usize = 5;
 /// Size limits for the parts of an event that are not `data`.
 ///
 /// The caller's buffer holds three id slots and one event-type region; the
-/// rest of it is the data capacity. Build with the `with_*` methods:
+/// rest of it is the data region, which bounds the data that
+/// [`Parser::feed`] and [`Parser::next`] accept. `max_data_len` bounds
+/// an event's data however it is read, [`Parser::feed_parts`] included,
+/// whose data the buffer does not bound. Build with the `with_*` methods:
 ///
 /// ```
 /// use sse_core::{Limits, Parser};
 /// let limits = Limits::DEFAULT.with_max_id_len(40).with_max_event_type_len(32);
 /// let parser = Parser::with_limits([0u8; 1024], limits).unwrap();
 /// assert_eq!(parser.max_data_len(), 1024 - 3 * 40 - 32);
+///
+/// // Data handed out in parts, up to 1 MiB an event, through 4 KiB.
+/// let limits = Limits::DEFAULT.with_max_data_len(1 << 20);
+/// let parser = Parser::with_limits(vec![0u8; 4096], limits).unwrap();
+/// assert_eq!(parser.limits().max_data_len, 1 << 20);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
@@ -112,12 +121,19 @@ pub struct Limits {
     pub max_id_len: usize,
     /// Longest accepted `event` value in bytes (after UTF-8 decoding).
     pub max_event_type_len: usize,
+    /// Longest accepted event `data` in bytes (all its lines joined, after
+    /// UTF-8 decoding). `usize::MAX` by default: the data region alone
+    /// bounds `feed` and `next`, and nothing bounds `feed_parts`.
+    pub max_data_len: usize,
 }
 
 impl Limits {
     /// [`DEFAULT_MAX_ID_LEN`] and [`DEFAULT_MAX_EVENT_TYPE_LEN`].
-    pub const DEFAULT: Self =
-        Self { max_id_len: DEFAULT_MAX_ID_LEN, max_event_type_len: DEFAULT_MAX_EVENT_TYPE_LEN };
+    pub const DEFAULT: Self = Self {
+        max_id_len: DEFAULT_MAX_ID_LEN,
+        max_event_type_len: DEFAULT_MAX_EVENT_TYPE_LEN,
+        max_data_len: usize::MAX,
+    };
 
     /// Sets the longest accepted `id` value.
     #[must_use]
@@ -130,6 +146,14 @@ impl Limits {
     #[must_use]
     pub const fn with_max_event_type_len(mut self, bytes: usize) -> Self {
         self.max_event_type_len = bytes;
+        self
+    }
+
+    /// Sets the longest accepted event data: what a caller of
+    /// [`Parser::feed_parts`] joins stays within it.
+    #[must_use]
+    pub const fn with_max_data_len(mut self, bytes: usize) -> Self {
+        self.max_data_len = bytes;
         self
     }
 
@@ -147,7 +171,7 @@ impl Limits {
         } else {
             DEFAULT_MAX_EVENT_TYPE_LEN
         };
-        Self { max_id_len: id, max_event_type_len: ty }
+        Self { max_id_len: id, max_event_type_len: ty, max_data_len: usize::MAX }
     }
 }
 
@@ -386,7 +410,12 @@ enum Step<'i> {
 /// ```
 pub struct Parser<B> {
     buf: B,
+    /// What `feed` and `next` accept: the data region, or less.
     data_cap: usize,
+    /// [`Limits::max_data_len`]: what `feed_parts` accepts.
+    data_limit: usize,
+    /// A third of `data_cap` (at least 1): see [`Parser::part_room`].
+    part_room: usize,
     type_at: usize,
     type_cap: usize,
     id_at: usize,
@@ -406,6 +435,8 @@ pub struct Parser<B> {
     type_len: Option<usize>,
     block_retry: Option<u64>,
     skipping: bool,
+    /// Bytes of the block's data handed out ([`Parser::feed_parts`]).
+    handed: usize,
     /// Report comment lines.
     comments: bool,
 }
@@ -461,13 +492,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     fn build(buf: B, limits: Limits) -> Self {
         let len = buf.as_ref().len();
-        let data_cap = len - limits.reserved_bytes();
+        let region = len - limits.reserved_bytes();
+        let data_cap = region.min(limits.max_data_len);
         Self {
             buf,
             data_cap,
-            type_at: data_cap,
+            part_room: (data_cap / 3).max(1),
+            data_limit: limits.max_data_len,
+            type_at: region,
             type_cap: limits.max_event_type_len,
-            id_at: data_cap + limits.max_event_type_len,
+            id_at: region + limits.max_event_type_len,
             id_cap: limits.max_id_len,
             bom: 0,
             after_cr: false,
@@ -480,20 +514,26 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             type_len: None,
             block_retry: None,
             skipping: false,
+            handed: 0,
             comments: false,
         }
     }
 
     /// The largest `data` an event read with [`feed`](Self::feed) or
-    /// [`next`](Self::next) may have, in bytes ([`feed_parts`](Self::feed_parts)
-    /// hands larger data out).
+    /// [`next`](Self::next) may have, in bytes: the data region, or
+    /// [`Limits::max_data_len`] if less ([`feed_parts`](Self::feed_parts)
+    /// hands larger data out, up to that limit).
     pub fn max_data_len(&self) -> usize {
         self.data_cap
     }
 
     /// The limits in force.
     pub fn limits(&self) -> Limits {
-        Limits { max_id_len: self.id_cap, max_event_type_len: self.type_cap }
+        Limits {
+            max_id_len: self.id_cap,
+            max_event_type_len: self.type_cap,
+            max_data_len: self.data_limit,
+        }
     }
 
     /// The reconnection time in milliseconds set by the last valid `retry`
@@ -594,10 +634,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// A caller joins the parts reported since the last event, error or
     /// `finish`, then the event's own data. On [`Status::Error`], or when
     /// [`finish`](Self::finish) returns `true`, the parts belong to an
-    /// event that will never come, and are dropped. [`next`](Self::next)
+    /// event that will never come, and are dropped. The joined data is at
+    /// most [`Limits::max_data_len`]: set it to bound what the caller
+    /// stores, as the peer will not. A part that would pass it rejects the
+    /// event ([`ParseError::DataTooLarge`]) and the rest of its block is
+    /// skipped, its `id` included. [`next`](Self::next)
     /// and `feed` never report parts, and may be used after this call:
-    /// what was not handed out yet then comes in the event, within their
-    /// data limit again. With a data region under 4 bytes, too small to
+    /// what was not handed out yet then comes in the event, within
+    /// [`max_data_len`](Self::max_data_len) on its own. With a data region under 4 bytes, too small to
     /// keep a character while the rest of it arrives, this is `feed`.
     ///
     /// ```
@@ -627,8 +671,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// ```
     #[cfg_attr(not(feature = "small"), inline(always))]
     pub fn feed_parts<'p, 'i: 'p>(&'p mut self, input: &'i [u8]) -> Feed<'p> {
-        if self.data_cap < MIN_PART_ROOM {
-            return self.feed(input);
+        let (consumed, fed) = self.parts_ready(input);
+        Feed { consumed, status: self.status(fed) }
+    }
+
+    /// [`feed_parts`](Self::feed_parts) without the borrow of the parser
+    /// (as [`feed_ready`](Self::feed_ready) is to `feed`).
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    pub(crate) fn parts_ready<'i>(&mut self, input: &'i [u8]) -> (usize, Fed<'i>) {
+        if self.data_cap < MIN_PART_ROOM || self.reads_as_feed(input.len()) {
+            return self.feed_ready::<false>(input);
         }
         // The hot path, as `next`'s: input that only goes on a data value
         // being kept is appended.
@@ -637,17 +689,28 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             let eol = find_eol(self.window(input));
             if eol.is_none() && self.appends::<true>(input.len()) {
                 self.append(input);
-                return Feed { consumed: input.len(), status: Status::NeedMore };
+                return (input.len(), Fed::NeedMore);
             }
             searched = Some(eol);
         }
-        let (consumed, fed) = self.parts_step(input, searched);
-        if let Fed::NeedMore = fed {
-            if consumed < input.len() {
-                return self.parts_held(input, consumed);
-            }
+        match self.parts_step(input, searched) {
+            (consumed, Fed::NeedMore) if consumed < input.len() => self.parts_held(input, consumed),
+            (consumed, Fed::Part(text)) => self.hand_out(consumed, text),
+            done => done,
         }
-        Feed { consumed, status: self.status(fed) }
+    }
+
+    /// Whether `feed` reads `len` more bytes to what `feed_parts` would
+    /// give, at less cost: no part of the event went out, the input is
+    /// shorter than a run `feed_parts` hands out, and what is kept with
+    /// all of it stays within what `feed_parts` keeps (so that it may go
+    /// on from there). Small reads, as a network gives, and slow streams.
+    #[inline(always)]
+    fn reads_as_feed(&self, len: usize) -> bool {
+        self.handed == 0
+            && len < HAND_OUT
+            && len <= self.part_room.saturating_sub(self.data_len)
+            && !matches!(self.line, Line::Carry { .. })
     }
 
     /// One step of [`feed_parts`](Self::feed_parts). It returns
@@ -687,21 +750,46 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// [`feed_parts`](Self::feed_parts) after a stop at `consumed`: hands
     /// out what is kept, or goes on.
     #[inline(never)]
-    fn parts_held<'p, 'i: 'p>(&'p mut self, input: &'i [u8], mut consumed: usize) -> Feed<'p> {
+    fn parts_held<'i>(&mut self, input: &'i [u8], mut consumed: usize) -> (usize, Fed<'i>) {
         loop {
             match self.flush_data() {
-                Ok(Some(text)) => {
-                    return Feed { consumed, status: Status::DataPart(self.text_of(text)) };
-                }
+                Ok(Some(text)) => return self.hand_out(consumed, text),
                 Ok(None) => {}
-                Err(e) => return Feed { consumed, status: Status::Error(e) },
+                Err(e) => return (consumed, Fed::Error(e)),
             }
             let (used, fed) = self.parts_step(&input[consumed..], None);
             consumed += used;
             if !matches!(fed, Fed::NeedMore) || consumed == input.len() {
-                return Feed { consumed, status: self.status(fed) };
+                return self.counted(consumed, fed);
             }
         }
+    }
+
+    /// A step's result, with a part counted ([`hand_out`](Self::hand_out)).
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    fn counted<'i>(&mut self, consumed: usize, fed: Fed<'i>) -> (usize, Fed<'i>) {
+        match fed {
+            Fed::Part(text) => self.hand_out(consumed, text),
+            fed => (consumed, fed),
+        }
+    }
+
+    /// Hands out a part of the block's data, or rejects the event when
+    /// the part would take its data past [`Limits::max_data_len`].
+    #[inline(never)]
+    fn hand_out<'i>(&mut self, consumed: usize, text: Text<'i>) -> (usize, Fed<'i>) {
+        // Parts in the buffer start at 0.
+        let len = match text {
+            Text::Input(s) => s.len(),
+            Text::Stored(start, end) => end - start,
+        };
+        if len > self.data_limit - self.handed {
+            self.abort_block(&mut Borrowed::default());
+            let limit = self.data_limit;
+            return (consumed, Fed::Error(ParseError::DataTooLarge { limit }));
+        }
+        self.handed += len;
+        (consumed, Fed::Part(text))
     }
 
     /// What [`Fed`] means to a caller of [`feed`](Self::feed).
@@ -720,10 +808,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// How much data [`feed_parts`](Self::feed_parts) keeps: a third of
     /// the data region, so that its repair always fits and handing data
-    /// out never rejects an event for its size.
+    /// out never rejects an event for its size (set when built).
     #[inline(always)]
     fn part_room(&self) -> usize {
-        (self.data_cap / 3).max(1)
+        self.part_room
     }
 
     /// The start of `input` that one step of a data value handed out
@@ -744,7 +832,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// past its input (copying that costs more than handing it out).
     #[inline(always)]
     fn keeps(&self, kept: usize, len: usize, goes_on: bool) -> bool {
-        kept + len <= self.part_room() && !(goes_on && len >= HAND_OUT)
+        kept + len <= self.part_room()
+            && !(goes_on && len >= HAND_OUT)
+            // Data past the limit goes out, where the limit is checked.
+            && kept + len <= self.data_limit - self.handed
     }
 
     /// With data handed out: whether to stop before the value of the data
@@ -1099,11 +1190,16 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 Fed::NeedMore
             }
             Step::Error(e) => Fed::Error(e),
-            Step::Dispatch => match self.dispatch(input, borrowed) {
-                Ok(ready) if ready.unchecked => Fed::Unchecked(ready),
-                Ok(ready) => Fed::Ready(ready),
-                Err(e) => Fed::Error(e),
-            },
+            Step::Dispatch => {
+                let (handed, last) = (self.handed, self.last_id);
+                match self.dispatch(input, borrowed) {
+                    // (`next` and `feed` after `feed_parts` leave this out.)
+                    Ok(ready) if PARTS && handed > 0 => self.rest_of_parts(ready, handed, last),
+                    Ok(ready) if ready.unchecked => Fed::Unchecked(ready),
+                    Ok(ready) => Fed::Ready(ready),
+                    Err(e) => Fed::Error(e),
+                }
+            }
             Step::Comment(text) => Fed::Comment(text),
         };
         (consumed, fed)
@@ -1233,7 +1329,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     // ----- the state machine -------------------------------------------
 
-    #[inline]
+    /// The line machine over `input`. Inlined always: with `feed_parts`'
+    /// checks it is too large for the compiler to inline by itself, and
+    /// the call costs `feed_parts` 5–10% per event.
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    #[cfg_attr(feature = "small", inline)]
     fn run<'i, const PARTS: bool>(
         &mut self,
         input: &'i [u8],
@@ -1825,6 +1925,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         self.data_len = 0;
         self.type_len = None;
         self.block_retry = None;
+        self.handed = 0;
     }
 
     /// Drops the current event after a limit error and skips to its end.
@@ -1841,27 +1942,30 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
 
     /// Decodes the block's data and type (repairing invalid UTF-8), commits
     /// its id and resets the block.
-    #[inline]
+    #[cfg_attr(not(feature = "small"), inline(always))]
+    #[cfg_attr(feature = "small", inline)]
     fn dispatch<'i>(&mut self, input: &'i [u8], b: Borrowed) -> Result<Ready<'i>, ParseError> {
         // Fast path: the whole block is in this input and valid UTF-8, so
         // one check covers every value (stored data included, since it was
         // copied from this input), and values are slices of that text.
-        let span = b
-            .block_start
-            .and_then(|lo| Some((lo, utf8::validate_in(input, lo, b.block_end.max(lo)).ok()?)));
-        let slice = |(s, e): (usize, usize)| -> Option<&'i str> {
-            let (lo, text) = span?;
-            text.get(s - lo..e - lo)
+        // Plain code, not closures: inlined however large the caller grows.
+        let span = match b.block_start {
+            Some(lo) => match utf8::validate_in(input, lo, b.block_end.max(lo)) {
+                Ok(text) => Some((lo, text)),
+                Err(_) => None,
+            },
+            None => None,
         };
+        let slice = |range| span_slice(span, range);
         let mut unchecked = false;
-        let data = match (b.data.and_then(slice), b.data) {
+        let data = match (slice(b.data), b.data) {
             (Some(text), _) => Some(Text::Input(text)),
             (None, Some(range)) => self.decode(input, range, 0, self.data_cap),
             (None, None) if span.is_some() => Some(Text::Stored(0, self.data_len)),
             (None, None) => self.stored(0, self.data_len, self.data_cap, &mut unchecked),
         }
         .ok_or(ParseError::DataTooLarge { limit: self.data_cap });
-        let event_type = match (b.event.and_then(slice), b.event, self.type_len) {
+        let event_type = match (slice(b.event), b.event, self.type_len) {
             (Some(text), _, _) => Some(Some(Text::Input(text))),
             (None, Some(range), _) => Some(self.decode(input, range, self.type_at, self.type_cap)),
             (None, None, Some(len)) => {
@@ -1871,7 +1975,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         }
         .map(|t| t.ok_or(ParseError::EventTypeTooLong { limit: self.type_cap }))
         .transpose();
-        let id = b.id.and_then(slice);
+        let id = slice(b.id);
         let retry = self.block_retry;
         let result = match (data, event_type) {
             (Ok(data), Ok(event_type)) => {
@@ -1882,6 +1986,36 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         };
         self.reset_block();
         result
+    }
+
+    /// A block dispatched after `handed` bytes of its data went out in
+    /// parts: its data is checked now (not left to
+    /// [`event_unchecked`](Self::event_unchecked)), so that its length
+    /// counts towards [`Limits::max_data_len`]; over it, the block's id,
+    /// which dispatching made the last event ID, is undone (to `last`).
+    #[cold]
+    #[inline(never)]
+    fn rest_of_parts<'i>(&mut self, ready: Ready<'i>, handed: usize, last: IdRef) -> Fed<'i> {
+        let (data, limit) = match ready.data {
+            Text::Input(s) => (Some((Text::Input(s), s.len())), self.data_limit),
+            Text::Stored(at, len) => match self.decode_stored(at, len, self.data_cap) {
+                Some(Text::Stored(at, len)) => {
+                    (Some((Text::Stored(at, len), len)), self.data_limit)
+                }
+                // Its repair does not fit, as in any block.
+                _ => (None, self.data_cap),
+            },
+        };
+        let Some((data, _)) = data.filter(|&(_, len)| len <= self.data_limit - handed) else {
+            self.last_id = last;
+            return Fed::Error(ParseError::DataTooLarge { limit });
+        };
+        let ready = Ready { data, ..ready };
+        if ready.unchecked {
+            Fed::Unchecked(ready)
+        } else {
+            Fed::Ready(ready)
+        }
     }
 
     /// Borrowed text if valid, else copied to `region_at` and repaired.
@@ -1977,6 +2111,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
             retry,
         }
     }
+}
+
+/// The text of `range` (of the input) within the checked `span` of the
+/// block, if both are known.
+#[inline(always)]
+fn span_slice(span: Option<(usize, &str)>, range: Option<(usize, usize)>) -> Option<&str> {
+    let ((lo, text), (s, e)) = (span?, range?);
+    text.get(s - lo..e - lo)
 }
 
 /// An event's type: `message` when its block had none, or an empty one.

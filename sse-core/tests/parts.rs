@@ -86,6 +86,62 @@ fn an_event_far_larger_than_the_buffer_passes_uncopied() {
 }
 
 #[test]
+fn the_data_limit_bounds_what_parts_add_up_to() {
+    let data = "d".repeat(10_000);
+    let stream =
+        format!("id: 1\ndata: {data}\n\nid: 2\ndata: {data}\ndata: x\nretry: 5\n\ndata: ok\n\n");
+    let chunks: Vec<&[u8]> = stream.as_bytes().chunks(700).collect();
+    let limited = |limit: usize| {
+        let limits = Limits::DEFAULT.with_max_data_len(limit);
+        Parser::with_limits(vec![0u8; 1024], limits).unwrap()
+    };
+    // Exactly at the limit: the first event passes, the second (two more
+    // bytes) is rejected, its id and retry do not apply, and the stream
+    // goes on.
+    let mut parser = limited(10_000);
+    let read = read_in_parts(&mut parser, &chunks, |_, _| {});
+    let error = format!("error {}", ParseError::DataTooLarge { limit: 10_000 });
+    assert_eq!(read.items, [format!("message|{data}|1"), error, "message|ok|1".to_owned()]);
+    assert_eq!((parser.last_event_id(), parser.retry()), ("1", None));
+    // What the caller joined never passed the limit.
+    assert!(read.parts.iter().map(String::len).sum::<usize>() <= 2 * 10_000);
+
+    // One byte less: both rejected, at the end of the first value (no
+    // later byte is looked at), so no part adds up past the limit.
+    let mut parser = limited(9_999);
+    let mut consumed = 0;
+    let mut handed = 0;
+    let mut rest = stream.as_bytes();
+    let error = loop {
+        let feed = parser.feed_parts(rest);
+        consumed += feed.consumed;
+        rest = &rest[feed.consumed..];
+        match feed.status {
+            Status::DataPart(text) => handed += text.len(),
+            Status::Error(e) => break e,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(error, ParseError::DataTooLarge { limit: 9_999 });
+    assert!(handed <= 9_999, "{handed} bytes handed out");
+    assert!(consumed <= "id: 1\ndata: ".len() + 10_000, "rejected at {consumed}");
+
+    // Read whole, the limit is the same.
+    let mut parser =
+        Parser::with_limits(vec![0u8; 1 << 16], Limits::DEFAULT.with_max_data_len(10_000)).unwrap();
+    assert_eq!(parser.max_data_len(), 10_000);
+    let mut rest = stream.as_bytes();
+    let mut items = Vec::new();
+    while let Some(item) = parser.next(&mut rest) {
+        items.push(item.map(|e| e.id.to_owned()));
+    }
+    assert_eq!(
+        items,
+        [Ok("1".to_owned()), Err(ParseError::DataTooLarge { limit: 10_000 }), Ok("1".to_owned())]
+    );
+}
+
+#[test]
 fn a_lone_data_line_across_reads_is_borrowed_whole() {
     let data = "x".repeat(5000);
     let stream = format!("data: {data}\n\n");
@@ -322,5 +378,71 @@ fn invalid_bytes_go_out_in_parts_of_a_third_of_the_room() {
         let read = read_in_parts(&mut parser, &[&stream], |_, _| {});
         assert_eq!(read.items, expected);
         assert!(read.parts.len() <= body.len() / 1000 + 2, "{} parts", read.parts.len());
+    }
+}
+
+#[test]
+fn a_connection_reports_parts_and_drops_them_with_the_attempt() {
+    use sse_core::client::{Connection, ConnectionConfig, Request, Step};
+    use sse_core::http::Url;
+
+    let url = Url::parse("http://example.test/events").unwrap();
+    // A 512-byte buffer, events of up to 20,000 bytes.
+    let limits = Limits::scaled_for(512).with_max_data_len(20_000);
+    let parser = Parser::with_limits([0u8; 512], limits).unwrap();
+    let mut conn = Connection::new(parser, ConnectionConfig::DEFAULT, 7);
+    conn.report_data_parts(true);
+    let big = "é".repeat(10_000);
+    let stream = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n\
+         id: 1\ndata: {big}\n\nid: 2\ndata: {big}x\n\nid: 3\ndata: small\n\nid: 4\ndata: {big}"
+    )
+    .into_bytes();
+    let mut steps = Vec::new();
+    let mut parts = String::new();
+    let begin = |conn: &mut Connection<[u8; 512]>, now: u64| {
+        conn.start(now).unwrap();
+        conn.write_request(&Request::get(url), &url, &mut Vec::new()).unwrap();
+    };
+    begin(&mut conn, 0);
+    // Reads of an odd size cut characters.
+    for read in stream.chunks(999) {
+        let mut input = read;
+        loop {
+            match conn.handle_input(&mut input, 1) {
+                Step::NeedMore => break,
+                Step::DataPart(text) => parts.push_str(text),
+                Step::Event(e) => {
+                    let data = std::mem::take(&mut parts) + e.data;
+                    steps.push(format!("{}:{}", e.id, data.len()));
+                }
+                Step::Limit(e) => {
+                    parts.clear();
+                    steps.push(format!("limit {e}"));
+                }
+                Step::Open { .. } => steps.push("open".to_owned()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    let error = ParseError::DataTooLarge { limit: 20_000 };
+    assert_eq!(
+        steps,
+        ["open".to_owned(), "1:20000".to_owned(), format!("limit {error}"), "3:5".to_owned()]
+    );
+    // The server goes away before event 4's blank line: all its data
+    // went out, and the event never comes.
+    assert_eq!(parts.len(), 20_000);
+    let Step::Retry { at_ms: later, .. } = conn.handle_eof(2) else { panic!("no retry") };
+    assert_eq!(conn.last_event_id(), "3");
+    // A caller drops its parts with the attempt: the next one starts clean.
+    parts.clear();
+    begin(&mut conn, later);
+    let mut input: &[u8] =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 5\ndata: again\n\n";
+    assert!(matches!(conn.handle_input(&mut input, later), Step::Open { .. }));
+    match conn.handle_input(&mut input, later) {
+        Step::Event(e) => assert_eq!((e.id, e.data), ("5", "again")),
+        other => panic!("unexpected {other:?}"),
     }
 }

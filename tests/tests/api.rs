@@ -19,7 +19,7 @@ fn with_limits_checks_the_buffer() {
 #[test]
 fn new_scales_limits_for_small_buffers() {
     let small = Parser::new([0u8; 256]);
-    assert_eq!(small.limits(), Limits { max_id_len: 16, max_event_type_len: 8 });
+    assert_eq!(small.limits(), Limits::DEFAULT.with_max_id_len(16).with_max_event_type_len(8));
     assert_eq!(small.max_data_len(), 256 - 3 * 16 - 8);
     let large: Parser<[u8; 8192]> = Parser::default();
     assert_eq!(large.limits(), Limits::DEFAULT);

@@ -1,8 +1,9 @@
 //! A 5 MiB single-line event, fed in 1-byte, 7-byte and 64 KiB chunks:
 //! accepted whole by a parser with room for it, rejected with a clean error
-//! (and the next event still parsed) by a parser without.
+//! (and the next event still parsed) by a parser without; and the same
+//! through the std layers' decoder, at its limit and one byte over it.
 
-use sse_core::{ParseError, Parser};
+use sse_core::{EventDecoder, ParseError, Parser, ReaderConfig};
 
 const SIZE: usize = 5 << 20;
 
@@ -61,5 +62,52 @@ fn five_mib_line() {
         );
         // The rejected event's id never applied; the next one's did.
         assert_eq!(small.last_event_id(), "next");
+    }
+}
+
+/// Everything `decoder` yields for `input` cut into `chunk`-byte reads.
+fn decode(
+    decoder: &mut EventDecoder,
+    input: &[u8],
+    chunk: usize,
+) -> Vec<Result<(String, String), ParseError>> {
+    let mut out = Vec::new();
+    for piece in input.chunks(chunk) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let (used, item) = decoder.feed(rest);
+            rest = &rest[used..];
+            if let Some(item) = item {
+                out.push(item.map(|e| (e.id, e.data)));
+            } else {
+                assert!(rest.is_empty(), "stopped with {} bytes left", rest.len());
+            }
+        }
+    }
+    decoder.finish();
+    out
+}
+
+#[test]
+fn five_mib_line_through_the_decoder() {
+    let input = stream();
+    let data = std::str::from_utf8(
+        &input["id: big\ndata: ".len()..input.len() - "\n\nid: next\ndata: after\n\n".len()],
+    )
+    .unwrap()
+    .to_owned();
+    let after = Ok(("next".to_owned(), "after".to_owned()));
+    for chunk in [7, 1000, 64 << 10] {
+        let roomy = ReaderConfig::DEFAULT.with_max_event_bytes(data.len());
+        let got = decode(&mut EventDecoder::new(&roomy), &input, chunk);
+        assert!(got == [Ok(("big".to_owned(), data.clone())), after.clone()], "chunk {chunk}");
+
+        // One byte short: rejected, and the rest of the stream is read.
+        let tight = ReaderConfig::DEFAULT.with_max_event_bytes(data.len() - 1);
+        let mut decoder = EventDecoder::new(&tight);
+        let got = decode(&mut decoder, &input, chunk);
+        let limit = data.len() - 1;
+        assert_eq!(got, [Err(ParseError::DataTooLarge { limit }), after.clone()], "chunk {chunk}");
+        assert_eq!(decoder.last_event_id(), "next");
     }
 }

@@ -5,7 +5,9 @@
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use sse_core::{Frame, FrameError, Limits, Parser};
-use sse_tests::{parse_chunks, parse_in_parts, parse_with_core, reference, OwnedEvent};
+use sse_tests::{
+    parse_chunks, parse_chunks_in_parts, parse_in_parts, parse_with_core, reference, OwnedEvent,
+};
 
 /// Pieces that make interesting streams: field names, separators, every
 /// kind of line end, NUL, BOM, invalid and truncated UTF-8.
@@ -130,6 +132,40 @@ proptest! {
         for event in &limited {
             prop_assert!(rest.any(|e| e == event), "{:?} is not in order in {:?}", event, unlimited);
         }
+    }
+
+    #[test]
+    fn a_data_limit_holds_in_parts_as_in_whole_events(
+        input in stream(),
+        cuts in prop::collection::vec(any::<Index>(), 0..10),
+        limit in 0usize..40,
+        room in prop::sample::select(vec![4usize, 5, 16, 1 << 16]),
+    ) {
+        let limits = Limits::DEFAULT.with_max_id_len(64).with_max_event_type_len(64);
+        let parser = |room: usize| {
+            Parser::with_limits(vec![0u8; room + limits.reserved_bytes()], limits.with_max_data_len(limit)).unwrap()
+        };
+        // Whole events: the limit bounds the data region.
+        let whole = parse_chunks(&mut parser(1 << 16), &[&input]);
+        prop_assert_eq!(&whole, &parse_chunks(&mut parser(limit.max(1)), &[&input]));
+        // Handed out: the same events, however the stream is cut. A part
+        // counts as its repaired text goes out, while `feed` sees the
+        // growth of a repair only at the blank line: an event it never
+        // ends may be rejected in parts only.
+        let events = |o: &sse_tests::Outcome| -> Vec<OwnedEvent> {
+            o.items.iter().filter_map(|i| i.as_ref().ok()).cloned().collect()
+        };
+        let bytewise: Vec<&[u8]> = input.chunks(1).collect();
+        for chunks in [cut(&input, &cuts), bytewise] {
+            let parts = parse_chunks_in_parts(&mut parser(room), &chunks);
+            prop_assert_eq!(events(&parts), events(&whole));
+            prop_assert_eq!(&parts.last_event_id, &whole.last_event_id);
+        }
+        // Valid text: the same errors too, and the same `retry`.
+        let text = String::from_utf8_lossy(&input).into_owned().into_bytes();
+        let whole = parse_chunks(&mut parser(1 << 16), &[&text]);
+        let parts = parse_chunks_in_parts(&mut parser(room), &cut(&text, &cuts));
+        prop_assert_eq!(parts, whole);
     }
 }
 

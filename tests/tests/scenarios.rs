@@ -516,6 +516,50 @@ async fn limits<R: Runtime>(rt: R) {
 }
 on_every_runtime!(limits_on_both_sides, limits);
 
+/// Large events through the client: data up to `max_event_bytes` arrives
+/// whole (characters cut across writes included), one byte over is
+/// skipped, and an event cut by a dropped connection is not joined to the
+/// next event after the reconnect.
+async fn large_events<R: Runtime>(rt: R) {
+    const MAX: usize = 300_000;
+    let unit = "0123456789abcdef\u{e9}\u{20ac}\u{1F600}";
+    let big: String = unit.repeat(MAX / unit.len() + 1)[..MAX - MAX % unit.len()].to_owned();
+    let fits = big.clone() + &"x".repeat(MAX - big.len());
+    let over = fits.clone() + "y";
+    let server = Server::with_runtime(rt.clone()).stream("/events", move |request, mut writer| {
+        let (fits, over) = (fits.clone(), over.clone());
+        async move {
+            if request.last_event_id.is_none() {
+                writer.send(&Frame::new().retry(20).id("1").data(&fits)).await.unwrap();
+                writer.send(&Frame::new().id("2").data(&over)).await.unwrap();
+                writer.send(&Frame::new().id("3").data("small")).await.unwrap();
+                // Cut in the middle of a large event's data.
+                writer.write_raw(b"id: 4\ndata: ").await.unwrap();
+                writer.write_raw(&fits.as_bytes()[..100_001]).await.unwrap();
+                return;
+            }
+            writer.send(&Frame::new().id("5").data("after the cut")).await.unwrap();
+        }
+    });
+    let base = start(&rt, server).await;
+    let mut config = fast_reconnect();
+    config.reader = config.reader.with_max_event_bytes(MAX);
+    let mut source =
+        EventSource::with_runtime(rt.clone(), &format!("{base}/events"), config).unwrap();
+    let first = source.next_event().await.unwrap().unwrap();
+    assert_eq!(first.id, "1");
+    assert!(first.data.len() == MAX && first.data.starts_with(&big), "the event arrives whole");
+    match source.next_event().await {
+        Some(Err(ClientError::Limit(ParseError::DataTooLarge { limit: MAX }))) => {}
+        other => panic!("expected the event over the limit to be skipped, got {other:?}"),
+    }
+    let small = source.next_event().await.unwrap().unwrap();
+    assert_eq!((small.id.as_str(), small.data.as_str()), ("3", "small"));
+    let next = source.next_event().await.unwrap().unwrap();
+    assert_eq!((next.id.as_str(), next.data.as_str()), ("5", "after the cut"));
+}
+on_every_runtime!(large_events_come_whole_within_the_limit, large_events);
+
 /// Shutdown: `serve` stops accepting, ends the open hub stream (the client
 /// reads to the end of it), and returns within the grace period.
 async fn graceful_shutdown<R: Runtime>(rt: R) {

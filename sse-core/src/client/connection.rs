@@ -230,6 +230,13 @@ pub enum Step<'a> {
     /// A comment line (servers send them as keep-alives), when the parser
     /// reports them ([`Parser::report_comments`]).
     Comment(&'a str),
+    /// Text of the data of the event being received, handed out as it
+    /// arrives, when asked for ([`Connection::report_data_parts`]); as
+    /// [`Status::DataPart`](crate::Status::DataPart). The event's data is
+    /// the parts since the last [`Event`](Self::Event) or
+    /// [`Limit`](Self::Limit), joined, then its own data; any other step
+    /// that ends the attempt drops them.
+    DataPart(&'a str),
     /// Connect to `location` now (resolve it against the target that
     /// answered, e.g. with [`Url::resolve`]); call
     /// [`start`](Connection::start) first. Drop this connection.
@@ -342,6 +349,8 @@ pub struct Connection<B> {
     /// A 303 answered this chain of redirects: ask with `GET`, no body.
     see_other: bool,
     rng: Jitter,
+    /// Read with [`Parser::feed_parts`].
+    parts: bool,
 }
 
 impl<B> fmt::Debug for Connection<B> {
@@ -366,7 +375,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             phase: Phase::Ready,
             see_other: false,
             rng: Jitter::new(seed),
+            parts: false,
         }
+    }
+
+    /// Reports the data of events as it arrives ([`Step::DataPart`]),
+    /// where the parser would otherwise keep it until the event ends
+    /// ([`Parser::feed_parts`]): events may then be larger than the
+    /// parser's buffer, up to its [`Limits::max_data_len`](crate::Limits::max_data_len),
+    /// and large ones are not copied. Off by default.
+    pub fn report_data_parts(&mut self, on: bool) {
+        self.parts = on;
     }
 
     /// The settings.
@@ -743,6 +762,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
             };
             let (used, fed) = if decoded.data.is_empty() {
                 (0, Fed::NeedMore)
+            } else if self.parts {
+                self.parser.parts_ready(decoded.data)
             } else {
                 self.parser.feed_ready::<false>(decoded.data)
             };
@@ -760,12 +781,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
                 Fed::Unchecked(ready) => return Step::Event(self.parser.event_unchecked(ready)),
                 Fed::Error(e) => return Step::Limit(e),
                 Fed::Comment(text) => return Step::Comment(self.parser.text_of(text)),
+                Fed::Part(text) => return Step::DataPart(self.parser.text_of(text)),
                 Fed::NeedMore if decoder.is_done() => {
                     *input = &[];
                     return self.retry(now_ms, Cause::Ended);
                 }
-                // Parts come from `Parser::feed_parts` only.
-                Fed::NeedMore | Fed::Part(_) => {}
+                Fed::NeedMore => {}
             }
         }
     }
