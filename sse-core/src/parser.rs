@@ -62,7 +62,12 @@
 //! makes the data or event type longer than its limit, that shows only when
 //! the event is dispatched, so the event is rejected then (its `retry`, if
 //! any, has already applied). Results never depend on how the input is
-//! split.
+//! split, with one exception: `feed_parts` counts a part at its repaired
+//! length as it goes out, while data it keeps counts as it arrives, so with
+//! invalid UTF-8 where an event passes its data limit can depend on the
+//! cuts and the buffer size. Which events are dispatched, with what, and
+//! the last event ID do not; whether a `retry` later in the rejected block
+//! applied, and which limit an event over two of them reports, may.
 
 use core::str;
 
@@ -116,6 +121,7 @@ const MAX_NAME: usize = 5;
 /// assert_eq!(parser.limits().max_data_len, 1 << 20);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Limits {
     /// Longest accepted `id` value in bytes (after UTF-8 decoding).
     pub max_id_len: usize,
@@ -822,7 +828,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         if input.len() <= HAND_OUT {
             return input;
         }
-        let window = (self.part_room() * 16).clamp(HAND_OUT, PART_WINDOW);
+        let window = self.part_room().saturating_mul(16).clamp(HAND_OUT, PART_WINDOW);
         &input[..input.len().min(window)]
     }
 
@@ -871,6 +877,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         kept: usize,
         borrowed: &mut Borrowed,
     ) -> Stepped {
+        if self.has_data && kept + 1 > self.data_limit - self.handed {
+            // The LF joining this line alone passes the limit: rejected,
+            // as `feed` rejects it when it stores that LF.
+            let limit = self.data_limit;
+            return Err((self.reject_line(input, eol), ParseError::DataTooLarge { limit }));
+        }
         if self.has_data && kept + 1 > self.part_room() {
             // No room for the joining LF: what is kept goes out, then this
             // line is read again from the end of its name.
@@ -885,7 +897,20 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
                 self.line = Line::Value { partial: Partial::Data, at_start: false };
                 Ok(Advance::Hold(start))
             }
-            Err(e) => Err((eol.unwrap_or(input.len()), e)),
+            Err(e) => Err((self.reject_line(input, eol), e)),
+        }
+    }
+
+    /// Where the line machine goes on after rejecting the event at a data
+    /// line whose line end is at `eol` (if this input shows it): past
+    /// that end, or, skipping the rest of the line, the input's end.
+    fn reject_line(&mut self, input: &[u8], eol: Option<usize>) -> usize {
+        match eol {
+            Some(end) => self.end_line(input, end),
+            None => {
+                self.line = Line::Skip;
+                input.len()
+            }
         }
     }
 

@@ -446,3 +446,30 @@ fn a_connection_reports_parts_and_drops_them_with_the_attempt() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+/// Found in review: data handed out up to the limit, then another data
+/// line: its joining LF alone passes the limit, and the event is rejected
+/// there, as `feed` rejects it, however the input is cut.
+#[test]
+fn a_joining_lf_past_the_limit_rejects_the_event_at_every_split() {
+    let limits = Limits::scaled_for(1024).with_max_data_len(4);
+    for stream in [&b"data:abcd\ndata:"[..], b"data:abcd\ndata: ", b"data:abcd\ndata:\nid: 9\n\n"] {
+        let whole = {
+            let mut parser = Parser::with_limits([0u8; 1024], limits).unwrap();
+            let mut rest = stream;
+            let mut items = Vec::new();
+            while let Some(item) = parser.next(&mut rest) {
+                items.push(item.map(|e| e.data.to_owned()));
+            }
+            items
+        };
+        assert_eq!(whole, [Err(ParseError::DataTooLarge { limit: 4 })], "{stream:?}");
+        for cut in 0..=stream.len() {
+            let mut parser = Parser::with_limits([0u8; 1024], limits).unwrap();
+            let read = read_in_parts(&mut parser, &[&stream[..cut], &stream[cut..]], |_, _| {});
+            let error = format!("error {}", ParseError::DataTooLarge { limit: 4 });
+            assert_eq!(read.items, [error], "{stream:?} cut at {cut}");
+            assert_eq!(parser.last_event_id(), "", "the rejected block's id never applies");
+        }
+    }
+}
