@@ -644,11 +644,12 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     /// most [`Limits::max_data_len`]: set it to bound what the caller
     /// stores, as the peer will not. A part that would pass it rejects the
     /// event ([`ParseError::DataTooLarge`]) and the rest of its block is
-    /// skipped, its `id` included. [`next`](Self::next)
-    /// and `feed` never report parts, and may be used after this call:
-    /// what was not handed out yet then comes in the event, within
-    /// [`max_data_len`](Self::max_data_len) on its own. With a data region under 4 bytes, too small to
-    /// keep a character while the rest of it arrives, this is `feed`.
+    /// skipped, its `id` included. [`next`](Self::next) and `feed` never
+    /// report parts, and may be used after this call: what was not handed
+    /// out yet then comes in the event, within
+    /// [`max_data_len`](Self::max_data_len) on its own. With a data region
+    /// under 4 bytes, too small to keep a character while the rest of it
+    /// arrives, this is `feed`.
     ///
     /// ```
     /// use sse_core::{Parser, Status};
@@ -1973,7 +1974,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
         // Fast path: the whole block is in this input and valid UTF-8, so
         // one check covers every value (stored data included, since it was
         // copied from this input), and values are slices of that text.
-        // Plain code, not closures: inlined however large the caller grows.
+        // No closure does the work here: the compiler stopped inlining
+        // them into the line machine once it grew (`span_slice` is
+        // always inlined).
         let span = match b.block_start {
             Some(lo) => match utf8::validate_in(input, lo, b.block_end.max(lo)) {
                 Ok(text) => Some((lo, text)),
@@ -2021,26 +2024,24 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Parser<B> {
     #[cold]
     #[inline(never)]
     fn rest_of_parts<'i>(&mut self, ready: Ready<'i>, handed: usize, last: IdRef) -> Fed<'i> {
-        let (data, limit) = match ready.data {
-            Text::Input(s) => (Some((Text::Input(s), s.len())), self.data_limit),
+        let checked = match ready.data {
+            Text::Input(s) => Ok((Text::Input(s), s.len())),
             Text::Stored(at, len) => match self.decode_stored(at, len, self.data_cap) {
-                Some(Text::Stored(at, len)) => {
-                    (Some((Text::Stored(at, len), len)), self.data_limit)
-                }
+                Some(Text::Stored(at, len)) => Ok((Text::Stored(at, len), len)),
                 // Its repair does not fit, as in any block.
-                _ => (None, self.data_cap),
+                _ => Err(self.data_cap),
             },
         };
-        let Some((data, _)) = data.filter(|&(_, len)| len <= self.data_limit - handed) else {
-            self.last_id = last;
-            return Fed::Error(ParseError::DataTooLarge { limit });
+        let limit = match checked {
+            Ok((data, len)) if len <= self.data_limit - handed => {
+                let ready = Ready { data, ..ready };
+                return if ready.unchecked { Fed::Unchecked(ready) } else { Fed::Ready(ready) };
+            }
+            Ok(_) => self.data_limit,
+            Err(cap) => cap,
         };
-        let ready = Ready { data, ..ready };
-        if ready.unchecked {
-            Fed::Unchecked(ready)
-        } else {
-            Fed::Ready(ready)
-        }
+        self.last_id = last;
+        Fed::Error(ParseError::DataTooLarge { limit })
     }
 
     /// Borrowed text if valid, else copied to `region_at` and repaired.
