@@ -365,8 +365,9 @@ impl<B> fmt::Debug for Connection<B> {
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Connection<B> {
     /// A connection that assembles events in `parser` (its buffer and
-    /// limits bound every event), with `seed` for the reconnect jitter
-    /// (any value; clients should differ).
+    /// limits bound every event; with
+    /// [`report_data_parts`](Self::report_data_parts), its limits), with
+    /// `seed` for the reconnect jitter (any value; clients should differ).
     pub fn new(parser: Parser<B>, config: ConnectionConfig, seed: u64) -> Self {
         Self {
             parser,
